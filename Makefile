@@ -1,0 +1,66 @@
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+VENV := .venv
+PY := $(VENV)/bin/python
+GUNICORN_WORKERS ?= 2
+PYTEST_ARGS ?=
+
+.PHONY: venv dev-venv run test lint format services-up services-down clean
+
+venv: $(VENV)/.installed-runtime
+dev-venv: $(VENV)/.installed-dev
+
+$(PY):
+	python3 -m venv $(VENV)
+
+# Stamp files: pip runs again only when a requirements file changes.
+$(VENV)/.installed-runtime: requirements.txt | $(PY)
+	$(PY) -m pip install -r requirements.txt
+	touch $@
+
+# Browser tests drive Debian's Chromium; `playwright install` would download its own.
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed-runtime
+	$(PY) -m pip install -r requirements-dev.txt
+	if grep -qi '^playwright' requirements-dev.txt && [[ ! -x /usr/bin/chromium ]]; then \
+		if [[ $$EUID -eq 0 ]]; then \
+			apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+		else \
+			echo "browser tests need Chromium: sudo apt-get install -y chromium" >&2; \
+		fi; \
+	fi
+	touch $@
+
+# SQLite under instance/ by default, so no PostgreSQL or Redis needed here.
+run: venv
+	$(VENV)/bin/flask --app wsgi db upgrade
+	$(VENV)/bin/flask --app wsgi seed --if-empty
+	exec $(VENV)/bin/gunicorn --workers $(GUNICORN_WORKERS) --bind 127.0.0.1:8000 wsgi:app
+
+# One shell, so the trap stops the services whatever pytest does; make exits with pytest's status.
+test: dev-venv
+	trap 'scripts/services.sh stop' EXIT; \
+	scripts/services.sh start; \
+	eval "$$(scripts/services.sh env)"; \
+	CONDUIT_CONFIG=testing $(PY) -m pytest --cov=app --cov=config --cov-report=term-missing:skip-covered --cov-fail-under=90 $(PYTEST_ARGS)
+
+lint: dev-venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: dev-venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# For running pytest by hand: make services-up && eval "$(scripts/services.sh env)"
+services-up:
+	scripts/services.sh start
+
+services-down:
+	scripts/services.sh stop
+
+# Stop first: removing .services/ under running servers would orphan them.
+clean:
+	scripts/services.sh stop
+	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage htmlcov
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
