@@ -1,0 +1,108 @@
+"""What clients send to write and list articles, and what they get back."""
+
+from marshmallow import ValidationError, fields, post_load, validate
+
+from app.schemas import BaseSchema, String, Timestamp, TrimmedString, text
+from app.users.schemas import ProfileOut
+
+TAG_MAX_LENGTH = 40
+TAGS_MAX_COUNT = 20
+LIMIT_DEFAULT = 20
+LIMIT_MAX = 100
+OFFSET_MAX = 2**63 - 1  # PostgreSQL's OFFSET is a bigint; past it the query fails
+
+
+class TagList(fields.List):
+    """Tags trimmed, blanks dropped, duplicates collapsed, sorted alphabetically."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            TrimmedString(
+                allow_blank=True,
+                validate=validate.Length(
+                    max=TAG_MAX_LENGTH,
+                    error=f"is too long (maximum is {TAG_MAX_LENGTH} characters)",
+                ),
+                error_messages={
+                    "invalid": "must be a string",
+                    "null": "must be a string",
+                },
+            ),
+            error_messages={
+                "invalid": "must be a list of strings",
+                "null": "must be a list of strings",
+            },
+            **kwargs,
+        )
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        names = set(super()._deserialize(value, attr, data, **kwargs))
+        names.discard("")
+        if len(names) > TAGS_MAX_COUNT:
+            raise ValidationError(f"may hold at most {TAGS_MAX_COUNT} tags")
+        return sorted(names)
+
+
+class ArticleCreate(BaseSchema):
+    title = text(max_length=200, required=True)
+    description = text(max_length=1000, required=True)
+    body = text(max_length=100_000, required=True)
+    tag_list = TagList(data_key="tagList", load_default=list)
+
+
+class ArticleUpdate(BaseSchema):
+    """Any subset of the fields; tagList is our addition, and replaces the tags when sent."""
+
+    title = text(max_length=200)
+    description = text(max_length=1000)
+    body = text(max_length=100_000)
+    tag_list = TagList(data_key="tagList")
+
+
+class PageQuery(BaseSchema):
+    """A page of a list: limit (capped) and offset."""
+
+    limit = fields.Integer(
+        load_default=LIMIT_DEFAULT,
+        validate=validate.Range(min=1, error="must be a positive integer"),
+        error_messages={"invalid": "must be a positive integer"},
+    )
+    offset = fields.Integer(
+        load_default=0,
+        validate=[
+            validate.Range(min=0, error="must be a non-negative integer"),
+            validate.Range(max=OFFSET_MAX, error="is too large"),
+        ],
+        error_messages={"invalid": "must be a non-negative integer"},
+    )
+
+    @post_load
+    def cap_limit(self, data: dict, **_kwargs) -> dict:
+        data["limit"] = min(data["limit"], LIMIT_MAX)
+        return data
+
+
+class ArticleQuery(PageQuery):
+    """The list's filters, which combine, and a page."""
+
+    tag = String()
+    author = String()
+    favorited = String(attribute="favorited_by")
+
+
+class ArticleSummaryOut(BaseSchema):
+    """An article in a list: everything but the body."""
+
+    slug = fields.String(attribute="article.slug")
+    title = fields.String(attribute="article.title")
+    description = fields.String(attribute="article.description")
+    tag_list = fields.List(fields.String(), attribute="article.tag_names", data_key="tagList")
+    created_at = Timestamp(attribute="article.created_at", data_key="createdAt")
+    updated_at = Timestamp(attribute="article.updated_at", data_key="updatedAt")
+    favorited = fields.Boolean()
+    favorites_count = fields.Integer(data_key="favoritesCount")
+    author = fields.Nested(ProfileOut)
+
+
+class ArticleOut(ArticleSummaryOut):
+    body = fields.String(attribute="article.body")

@@ -1,0 +1,82 @@
+"""Use cases that change articles: write, edit, delete, favorite and unfavorite."""
+
+from sqlalchemy import delete
+
+from app.articles.models import Article, Tag, favorites
+from app.articles.redirects import SlugRedirect
+from app.articles.slugs import unique_slug
+from app.database import insert_if_absent, utcnow
+from app.errors import Forbidden
+from app.extensions import db
+from app.users.models import User
+
+
+def _ensure_author(article: Article, user: User) -> None:
+    if article.author_id != user.id:
+        raise Forbidden({"article": ["only its author may change it"]})
+
+
+def create_article(author: User, fields: dict) -> Article:
+    """Create and return an article by author."""
+    article = Article(
+        author=author,
+        slug=unique_slug(fields["title"]),
+        title=fields["title"],
+        description=fields["description"],
+        body=fields["body"],
+        tags=Tag.named(fields["tag_list"]),
+    )
+    db.session.add(article)
+    db.session.commit()
+    return article
+
+
+def _move_to_slug(article: Article, slug: str) -> None:
+    """Give article a new slug and keep its old one as a redirect to it."""
+    if slug == article.slug:
+        return
+    db.session.execute(delete(SlugRedirect).where(SlugRedirect.old_slug == slug))
+    db.session.add(SlugRedirect(old_slug=article.slug, article_id=article.id))
+    article.slug = slug
+
+
+def update_article(article: Article, editor: User, changes: dict) -> Article:
+    """Apply changes to article; a new title gives it a new slug, the old one redirects."""
+    _ensure_author(article, editor)
+    if "title" in changes:
+        _move_to_slug(article, unique_slug(changes["title"], current_slug=article.slug))
+    if "tag_list" in changes:
+        _replace_tags(article, changes.pop("tag_list"))
+    for field, value in changes.items():
+        setattr(article, field, value)
+    db.session.commit()
+    return article
+
+
+def _replace_tags(article: Article, names: list[str]) -> None:
+    """Give article these tags; the tags changing counts as an update of the article."""
+    if set(names) != set(article.tag_names):
+        article.tags = Tag.named(names)
+        article.updated_at = utcnow()
+
+
+def delete_article(article: Article, user: User) -> None:
+    """Delete article with its comments and favorites (the database cascades them)."""
+    _ensure_author(article, user)
+    db.session.delete(article)
+    db.session.commit()
+
+
+def favorite(article: Article, user: User) -> None:
+    """Mark article as a favorite of user; doing it twice changes nothing."""
+    insert_if_absent(favorites, user_id=user.id, article_id=article.id)
+    db.session.commit()
+
+
+def unfavorite(article: Article, user: User) -> None:
+    db.session.execute(
+        delete(favorites).where(
+            favorites.c.user_id == user.id, favorites.c.article_id == article.id
+        )
+    )
+    db.session.commit()

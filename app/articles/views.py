@@ -1,0 +1,157 @@
+"""The browser's feeds, article page, editor, and favorites."""
+
+import re
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from app.articles import services
+from app.articles.models import Article, Tag
+from app.articles.redirects import SlugRedirect
+from app.articles.schemas import ArticleCreate, ArticleUpdate
+from app.envelope import load
+from app.errors import Forbidden, NotFound, ValidationFailed
+from app.pages import (
+    article_page,
+    render_article_page,
+    safe_next_url,
+    signed_in_user,
+    viewer_id,
+)
+
+blueprint = Blueprint("articles", __name__)
+
+POPULAR_TAGS = 20
+TAG_SEPARATOR = re.compile(r"\s*,\s*")
+
+
+def _feed_page(listing, *, tab: str, tag: str | None = None):
+    return render_template(
+        "articles/home.html",
+        articles=article_page(listing),
+        tab=tab,
+        tag=tag,
+        popular_tags=Tag.names_in_use()[:POPULAR_TAGS],
+    )
+
+
+@blueprint.get("/")
+def home():
+    tag = request.args.get("tag", "").strip() or None
+    return _feed_page(Article.listing(tag=tag), tab="tag" if tag else "global", tag=tag)
+
+
+@blueprint.get("/feed")
+@login_required
+def feed():
+    return _feed_page(Article.listing(feed_of=viewer_id()), tab="feed")
+
+
+@blueprint.get("/article/<slug>")
+def article(slug: str):
+    try:
+        return render_article_page(slug)
+    except NotFound:
+        current_slug = SlugRedirect.current_slug_for(slug)
+        if current_slug is None:
+            raise
+        return redirect(url_for("articles.article", slug=current_slug), 301)
+
+
+def _editor_fields() -> dict:
+    """Return the editor form's fields as the article schemas expect them."""
+    form = request.form
+    return {
+        "title": form.get("title", ""),
+        "description": form.get("description", ""),
+        "body": form.get("body", ""),
+        "tagList": TAG_SEPARATOR.split(form.get("tags", "")),
+    }
+
+
+def _editor_page(form, errors: dict, *, article: Article | None = None, status: int = 200):
+    page = render_template("articles/editor.html", form=form, errors=errors, article=article)
+    return page, status
+
+
+def _authored_or_403(slug: str) -> Article:
+    """Return the signed-in user's article with this slug; raise NotFound or Forbidden."""
+    article = Article.by_slug_or_404(slug)
+    if article.author_id != viewer_id():
+        raise Forbidden({"article": ["only its author may edit it"]})
+    return article
+
+
+@blueprint.get("/editor")
+@login_required
+def new_article():
+    return _editor_page({}, {})
+
+
+@blueprint.post("/editor")
+@login_required
+def create_article():
+    try:
+        fields = load(ArticleCreate(), _editor_fields())
+    except ValidationFailed as error:
+        return _editor_page(request.form, error.errors, status=error.status_code)
+    article = services.create_article(signed_in_user(), fields)
+    flash("Article published.", "success")
+    return redirect(url_for("articles.article", slug=article.slug))
+
+
+@blueprint.get("/editor/<slug>")
+@login_required
+def edit_article(slug: str):
+    article = _authored_or_403(slug)
+    form = {
+        "title": article.title,
+        "description": article.description,
+        "body": article.body,
+        "tags": ", ".join(article.tag_names),
+    }
+    return _editor_page(form, {}, article=article)
+
+
+@blueprint.post("/editor/<slug>")
+@login_required
+def update_article(slug: str):
+    article = _authored_or_403(slug)
+    try:
+        changes = load(ArticleUpdate(), _editor_fields())
+    except ValidationFailed as error:
+        return _editor_page(request.form, error.errors, article=article, status=error.status_code)
+    article = services.update_article(article, signed_in_user(), changes)
+    flash("Article updated.", "success")
+    return redirect(url_for("articles.article", slug=article.slug))
+
+
+@blueprint.post("/article/<slug>/delete")
+@login_required
+def delete_article(slug: str):
+    services.delete_article(Article.by_slug_or_404(slug), signed_in_user())
+    flash("Article deleted.", "success")
+    return redirect(url_for("articles.home"))
+
+
+def _back_to_article(article: Article):
+    default = url_for("articles.article", slug=article.slug)
+    return redirect(safe_next_url(request.form.get("next"), default=default))
+
+
+@blueprint.post("/article/<slug>/favorite")
+@login_required
+def favorite(slug: str):
+    article = Article.by_slug_or_404(slug)
+    services.favorite(article, signed_in_user())
+    flash(f"Added “{article.title}” to your favorites.", "success")
+    return _back_to_article(article)
+
+
+@blueprint.post("/article/<slug>/unfavorite")
+@login_required
+def unfavorite(slug: str):
+    article = Article.by_slug_or_404(slug)
+    services.unfavorite(article, signed_in_user())
+    flash(f"Removed “{article.title}” from your favorites.", "success")
+    return _back_to_article(article)

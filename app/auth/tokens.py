@@ -1,0 +1,54 @@
+"""JSON Web Tokens for API clients: HS256 only, with a required expiry."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import jwt
+from flask import current_app
+
+from app.database import utcnow
+from app.errors import Unauthorized
+from app.users.models import User
+
+ALGORITHM = "HS256"
+MAX_USER_ID = 2**31 - 1  # the id column is a 32-bit integer
+
+
+@dataclass(frozen=True)
+class SignedInUser:
+    """A user together with the token that proves who they are."""
+
+    user: User
+    token: str
+
+
+def issue_token(user: User) -> str:
+    """Return a signed token naming user, valid for JWT_LIFETIME_SECONDS."""
+    now = utcnow()
+    lifetime = timedelta(seconds=current_app.config["JWT_LIFETIME_SECONDS"])
+    claims = {"sub": str(user.id), "iat": now, "exp": now + lifetime}
+    return jwt.encode(claims, current_app.config["SECRET_KEY"], algorithm=ALGORITHM)
+
+
+def sign_in(user: User) -> SignedInUser:
+    return SignedInUser(user=user, token=issue_token(user))
+
+
+def user_from_token(token: str) -> User:
+    """Return the user a valid token names, or raise Unauthorized."""
+    try:
+        claims = jwt.decode(
+            token,
+            current_app.config["SECRET_KEY"],
+            algorithms=[ALGORITHM],
+            options={"require": ["exp", "iat", "sub"]},
+        )
+        user_id = int(claims["sub"])
+    except (jwt.InvalidTokenError, ValueError) as error:
+        raise Unauthorized({"token": ["is invalid or expired"]}) from error
+    if not 0 < user_id <= MAX_USER_ID:
+        raise Unauthorized({"token": ["is invalid or expired"]})
+    user = User.by_id(user_id)
+    if user is None:
+        raise Unauthorized({"token": ["names a user who no longer exists"]})
+    return user

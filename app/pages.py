@@ -1,0 +1,164 @@
+"""What the browser pages share: the signed-in user, safe `next` URLs, pagination, the
+article page (which the comment forms re-render), and the templates' filters."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from math import ceil
+from urllib.parse import unquote, urlsplit
+
+from flask import Flask, render_template, request, url_for
+from flask_login import current_user
+from marshmallow import ValidationError, fields, validate
+from sqlalchemy import Select
+
+from app.articles.models import ArticleView, count_of
+from app.comments.models import CommentView
+from app.errors import NotFound
+from app.markdown import render_markdown
+from app.schemas import BaseSchema
+from app.users.models import User
+
+PER_PAGE = 20
+PAGE_WINDOW = 2
+HOME = "/"
+
+
+def signed_in_user() -> User | None:
+    """Return the user signed in to this browser session, or None."""
+    if not current_user.is_authenticated:
+        return None
+    return current_user._get_current_object()
+
+
+def viewer_id() -> int | None:
+    user = signed_in_user()
+    return user and user.id
+
+
+def _leaves_site(url: str) -> bool:
+    path = url.split("?", 1)[0].split("#", 1)[0]
+    return (
+        not path.startswith("/")
+        or path.startswith("//")
+        or "\\" in path
+        or any(not character.isprintable() or character.isspace() for character in path)
+        or bool(urlsplit(url).scheme or urlsplit(url).netloc)
+    )
+
+
+def safe_next_url(target: str | None, default: str = HOME) -> str:
+    """Return target when it is a path on this site, default otherwise.
+
+    Browsers read `//host`, `/\\host` and `/<tab>/host` as other sites, and some proxies
+    decode %2F before routing, so every decoding of target must stay a local path too.
+    """
+    if not target or any(not character.isprintable() for character in target):
+        return default
+    decoded = target
+    while True:
+        if _leaves_site(decoded):
+            return default
+        once_more = unquote(decoded)
+        if once_more == decoded:
+            return target
+        decoded = once_more
+
+
+class PageArgs(BaseSchema):
+    page = fields.Integer(
+        load_default=1,
+        validate=validate.Range(min=1, error="must be a positive integer"),
+        error_messages={"invalid": "must be a positive integer"},
+    )
+
+
+@dataclass(frozen=True)
+class Pagination:
+    """One page of a list, and what the page links need to know."""
+
+    items: list
+    number: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, ceil(self.total / PER_PAGE))
+
+    @property
+    def window(self) -> list[int | None]:
+        """Return the page numbers to link to, with None where a run of pages is left out."""
+        shown = {1, self.pages} | set(
+            range(self.number - PAGE_WINDOW, self.number + PAGE_WINDOW + 1)
+        )
+        numbers = sorted(number for number in shown if 1 <= number <= self.pages)
+        window: list[int | None] = []
+        for number in numbers:
+            if window and number - window[-1] > 1:
+                window.append(None)
+            window.append(number)
+        return window
+
+
+def requested_page_number() -> int:
+    """Return the ?page=N of this request (1 without one); raise NotFound when it is not one."""
+    try:
+        return PageArgs().load(request.args)["page"]
+    except ValidationError as error:
+        raise NotFound({"page": ["must be a positive integer"]}) from error
+
+
+def article_page(listing: Select) -> Pagination:
+    """Return the requested page of listing as seen by the signed-in user, in three queries."""
+    number = requested_page_number()
+    total = count_of(listing)
+    if number > 1 and (number - 1) * PER_PAGE >= total:
+        raise NotFound({"page": [f"there is no page {number}"]})
+    views = ArticleView.page(listing, viewer_id(), limit=PER_PAGE, offset=(number - 1) * PER_PAGE)
+    return Pagination(items=views, number=number, total=total)
+
+
+def render_article_page(
+    slug: str, *, comment: str = "", errors: dict | None = None, status: int = 200
+):
+    """Return the article page for slug, its comment form holding `comment` and `errors`."""
+    article = ArticleView.by_slug_or_404(slug, viewer_id())
+    page = render_template(
+        "articles/article.html",
+        view=article,
+        body=render_markdown(article.article.body),
+        comments=CommentView.for_article(article.article, viewer_id()),
+        comment=comment,
+        errors=errors or {},
+    )
+    return page, status
+
+
+def page_url(number: int) -> str:
+    """Return this page's URL showing page `number` of its list, other arguments kept."""
+    arguments = request.args.to_dict()
+    arguments.pop("page", None)
+    if number > 1:
+        arguments["page"] = number
+    return url_for(request.endpoint, **(request.view_args or {}), **arguments)
+
+
+def current_path() -> str:
+    """Return this request's path and query, for forms that come back here afterwards."""
+    return request.full_path.removesuffix("?")
+
+
+def avatar_url(user: User) -> str:
+    return user.image or url_for("static", filename="img/avatar.svg")
+
+
+def long_date(moment: datetime) -> str:
+    """Return a date as people write it: January 5, 2026."""
+    return f"{moment:%B} {moment.day}, {moment.year}"
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.add_template_filter(long_date)
+    app.add_template_global(page_url)
+    app.add_template_global(avatar_url)
+    app.add_template_global(current_path)
+    app.add_template_global(safe_next_url)

@@ -1,0 +1,78 @@
+"""Use cases that change users: register, sign in, edit settings, follow and unfollow."""
+
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+
+from app.database import insert_if_absent
+from app.errors import Unauthorized, ValidationFailed
+from app.extensions import db
+from app.users.models import User, follows
+
+TAKEN = "has already been taken"
+
+
+def _ensure_unique(username: str | None, email: str | None, *, except_id: int | None = None):
+    errors = {}
+    if username is not None and User.username_taken(username, except_id=except_id):
+        errors["username"] = [TAKEN]
+    if email is not None and User.email_taken(email, except_id=except_id):
+        errors["email"] = [TAKEN]
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _commit_unique(username: str | None, email: str | None, *, except_id: int | None = None):
+    """Commit; when a concurrent request took the name or email first, answer 422 as usual."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        _ensure_unique(username, email, except_id=except_id)
+        raise
+
+
+def register(username: str, email: str, password: str) -> User:
+    """Create and return a user; raise ValidationFailed when the name or email is taken."""
+    _ensure_unique(username, email)
+    user = User(username=username, email=email)
+    user.set_password(password)
+    db.session.add(user)
+    _commit_unique(username, email)
+    return user
+
+
+def authenticate(email: str, password: str) -> User:
+    """Return the user with these credentials, or raise Unauthorized."""
+    user = User.by_email(email)
+    if user is None or not user.check_password(password):
+        raise Unauthorized({"email or password": ["is invalid"]})
+    return user
+
+
+def update_settings(user: User, changes: dict) -> User:
+    """Apply the validated changes to user and return it."""
+    _ensure_unique(changes.get("username"), changes.get("email"), except_id=user.id)
+    password = changes.pop("password", None)
+    if password is not None:
+        user.set_password(password)
+    for field, value in changes.items():
+        setattr(user, field, value)
+    _commit_unique(changes.get("username"), changes.get("email"), except_id=user.id)
+    return user
+
+
+def follow(follower: User, followed: User) -> None:
+    """Make follower follow followed; following twice changes nothing."""
+    if follower.id == followed.id:
+        raise ValidationFailed({"profile": ["cannot follow yourself"]})
+    insert_if_absent(follows, follower_id=follower.id, followed_id=followed.id)
+    db.session.commit()
+
+
+def unfollow(follower: User, followed: User) -> None:
+    db.session.execute(
+        delete(follows).where(
+            follows.c.follower_id == follower.id, follows.c.followed_id == followed.id
+        )
+    )
+    db.session.commit()

@@ -1,0 +1,137 @@
+import pytest
+
+import config
+from app import create_app
+from config import (
+    ConfigError,
+    DevelopmentConfig,
+    ProductionConfig,
+    TestingConfig,
+    _database_url,
+    _env_list,
+    config_from_environment,
+)
+
+POSTGRES_URL = "postgresql+psycopg2://conduit@db.internal/conduit"
+GOOD_SECRET = "k" * 32
+
+
+def production(secret_key: str | None = GOOD_SECRET, database_url: str | None = POSTGRES_URL):
+    """Return a production config with these settings, leaving the real classes untouched."""
+    settings = ProductionConfig()
+    settings.SECRET_KEY = secret_key
+    settings.SQLALCHEMY_DATABASE_URI = database_url
+    return settings
+
+
+def assert_one_line_config_error(settings, *words: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        settings.validate()
+    message = str(raised.value)
+    assert "\n" not in message
+    for word in words:
+        assert word in message
+
+
+def test_production_accepts_a_long_secret_and_postgresql():
+    production().validate()
+
+
+@pytest.mark.parametrize("secret_key", [None, "", "k" * 31], ids=["missing", "empty", "short"])
+def test_production_refuses_a_missing_or_short_secret_key(secret_key):
+    assert_one_line_config_error(production(secret_key=secret_key), "SECRET_KEY", "32")
+
+
+def test_production_refuses_sqlite():
+    settings = production(database_url="sqlite:///conduit.sqlite3")
+
+    assert_one_line_config_error(settings, "DATABASE_URL", "SQLite")
+
+
+def test_every_configuration_needs_a_database_url():
+    assert_one_line_config_error(production(database_url=None), "DATABASE_URL")
+
+
+def test_the_factory_refuses_to_start_on_an_invalid_configuration():
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app(production(secret_key="short"))
+
+
+def test_unknown_configuration_name_is_a_config_error(monkeypatch):
+    monkeypatch.setenv("CONDUIT_CONFIG", "staging")
+
+    with pytest.raises(ConfigError, match="staging") as raised:
+        config_from_environment()
+    assert "\n" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "config_class"),
+    [
+        ("development", DevelopmentConfig),
+        ("testing", TestingConfig),
+        ("production", ProductionConfig),
+    ],
+)
+def test_configuration_is_chosen_by_name(monkeypatch, name, config_class):
+    monkeypatch.setenv("CONDUIT_CONFIG", name)
+
+    assert type(config_from_environment()) is config_class
+
+
+def test_development_is_the_default_configuration(monkeypatch):
+    monkeypatch.delenv("CONDUIT_CONFIG", raising=False)
+
+    assert type(config_from_environment()) is DevelopmentConfig
+
+
+@pytest.mark.parametrize(
+    ("url", "pinned"),
+    [
+        ("postgres://u:p@host:5432/db", "postgresql+psycopg2://u:p@host:5432/db"),
+        ("postgresql://u@host/db", "postgresql+psycopg2://u@host/db"),
+        ("postgresql+psycopg2://u@host/db", "postgresql+psycopg2://u@host/db"),
+        ("sqlite:///instance/conduit.sqlite3", "sqlite:///instance/conduit.sqlite3"),
+        (None, None),
+    ],
+)
+def test_postgresql_urls_are_pinned_to_psycopg2(url, pinned):
+    assert _database_url(url) == pinned
+
+
+def test_comma_separated_settings_become_trimmed_lists(monkeypatch):
+    monkeypatch.setenv("CORS_ORIGINS", " https://a.example , https://b.example,, ")
+
+    assert _env_list("CORS_ORIGINS", "*") == ["https://a.example", "https://b.example"]
+
+
+def test_comma_separated_settings_fall_back_to_their_default(monkeypatch):
+    monkeypatch.delenv("CORS_ORIGINS", raising=False)
+
+    assert _env_list("CORS_ORIGINS", "*") == ["*"]
+
+
+@pytest.fixture
+def instance_dir(tmp_path, monkeypatch):
+    """A fresh instance folder, and no SECRET_KEY from the environment."""
+    instance = tmp_path / "instance"
+    monkeypatch.setattr(config, "INSTANCE_DIR", instance)
+    monkeypatch.setattr(config.Config, "SECRET_KEY", None)
+    return instance
+
+
+def test_development_creates_a_private_secret_key_file_once(instance_dir):
+    first = DevelopmentConfig().SECRET_KEY
+    second = DevelopmentConfig().SECRET_KEY
+
+    key_file = instance_dir / "secret_key"
+    assert len(first) >= 32
+    assert first == second == key_file.read_text()
+    assert key_file.stat().st_mode & 0o777 == 0o600
+
+
+def test_development_reuses_an_existing_secret_key_file(instance_dir):
+    instance_dir.mkdir()
+    (instance_dir / "secret_key").write_text("kept-from-last-time\n")
+
+    assert DevelopmentConfig().SECRET_KEY == "kept-from-last-time"
