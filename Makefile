@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 GUNICORN_WORKERS ?= 2
 PYTEST_ARGS ?=
 
-.PHONY: venv dev-venv run test lint format services-up services-down clean
+.PHONY: venv dev-venv run test lint format services-up services-down clean bench
 
 venv: $(VENV)/.installed-runtime
 dev-venv: $(VENV)/.installed-dev
@@ -43,6 +43,28 @@ test: dev-venv
 	scripts/services.sh start; \
 	eval "$$(scripts/services.sh env)"; \
 	CONDUIT_CONFIG=testing $(PY) -m pytest --cov=app --cov=config --cov-report=term-missing:skip-covered --cov-fail-under=90 $(PYTEST_ARGS)
+
+# Its own PostgreSQL and Redis (other ports, state in bench/.services/), so it can run beside
+# `make test`; BENCH_DURATION=3 BENCH_WARMUP=1 make bench for a quick look (bench/README.md).
+# Rate limits stay on, counted in Redis as in production, set high enough never to refuse.
+BENCH_SERVICES := CONDUIT_SERVICES_DIR=$(CURDIR)/bench/.services CONDUIT_TEST_PG_PORT=55442 \
+	CONDUIT_TEST_REDIS_PORT=56389
+BENCH_LIMIT := 1000000/minute
+bench: venv
+	if ! command -v wrk >/dev/null; then \
+		if [[ $$EUID -eq 0 ]]; then \
+			apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends wrk; \
+		else \
+			echo "make bench needs wrk: sudo apt-get install -y wrk" >&2; exit 1; \
+		fi; \
+	fi
+	export $(BENCH_SERVICES); \
+	trap 'scripts/services.sh stop' EXIT; \
+	scripts/services.sh start; \
+	eval "$$(scripts/services.sh env)"; \
+	CONDUIT_CONFIG=production SECRET_KEY=bench-only-secret-key-0123456789abcdef \
+	RATELIMIT_SIGN_IN_PER_IP=$(BENCH_LIMIT) RATELIMIT_SIGN_IN_PER_ACCOUNT=$(BENCH_LIMIT) \
+	RATELIMIT_WRITES_PER_USER=$(BENCH_LIMIT) $(PY) -m bench.run
 
 lint: dev-venv
 	$(VENV)/bin/ruff check .

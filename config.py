@@ -11,6 +11,8 @@ INSTANCE_DIR = BASE_DIR / "instance"
 
 load_dotenv(BASE_DIR / ".env")
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
 
 def _env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
@@ -51,12 +53,44 @@ class Config:
         "max_overflow": int(os.environ.get("DB_MAX_OVERFLOW", 2)),
         "pool_recycle": int(os.environ.get("DB_POOL_RECYCLE", 1800)),
         "pool_pre_ping": True,
+        # Error messages would otherwise carry the statement's values (emails, hashes) to logs.
+        "hide_parameters": True,
     }
+    DB_CONNECT_TIMEOUT = int(os.environ.get("DB_CONNECT_TIMEOUT", 3))
     REDIS_URL = os.environ.get("REDIS_URL")
+    # The read cache (app/cache.py) in Redis at REDIS_URL; off without one. CACHE_ENABLED=0
+    # turns it off with Redis still set (benchmarks compare both); entries live for the TTL.
+    CACHE_ENABLED = os.environ.get("CACHE_ENABLED", "1") != "0"
+    CACHE_TTL_SECONDS = int(os.environ.get("CACHE_TTL_SECONDS", 300))
+    # Records below this level are dropped: DEBUG, INFO, WARNING, ERROR or CRITICAL.
+    LOG_LEVEL = (os.environ.get("LOG_LEVEL") or "INFO").upper()
     CORS_ORIGINS = _env_list("CORS_ORIGINS", "*")
     # How many proxies in front set X-Forwarded-*; 0 trusts none (the app faces clients).
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
     JWT_LIFETIME_SECONDS = int(os.environ.get("JWT_LIFETIME_SECONDS", 24 * 3600))
+    # Rate limits (app/limits.py), counted in Redis at REDIS_URL (in memory without one):
+    # "N/period" strings, several joined by ";". Login and registration per client IP and per
+    # submitted email; writes (POST, PUT, PATCH, DELETE) per signed-in user.
+    RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") != "0"
+    RATELIMIT_KEY_PREFIX = "conduit"
+    RATELIMIT_SIGN_IN_PER_IP = os.environ.get("RATELIMIT_SIGN_IN_PER_IP", "20/minute;100/hour")
+    RATELIMIT_SIGN_IN_PER_ACCOUNT = os.environ.get(
+        "RATELIMIT_SIGN_IN_PER_ACCOUNT", "5/minute;20/hour"
+    )
+    RATELIMIT_WRITES_PER_USER = os.environ.get("RATELIMIT_WRITES_PER_USER", "60/minute")
+    # The largest request body, in bytes, answered 413 beyond. 2 MiB holds the longest valid
+    # article however it is encoded (100,000 characters, up to 12 bytes each as JSON \u
+    # escapes or form %-escapes). Flask's MAX_FORM_MEMORY_SIZE (500 kB per multipart field)
+    # and MAX_FORM_PARTS (1,000) already hold the longest field, 400 kB of UTF-8.
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", 2 * 1024 * 1024))
+    # Strict-Transport-Security max-age; 0 sends no HSTS header (ProductionConfig sets it).
+    HSTS_SECONDS = 0
+    # An argon2.profiles name: RFC 9106's second recommendation (argon2id, t=3, 64 MiB, p=4),
+    # argon2-cffi's default. Hashes made at another cost are redone at the next sign-in.
+    PASSWORD_HASH_PROFILE = "RFC_9106_LOW_MEMORY"
+    # Host names the app answers to (Flask rejects others with 400); empty accepts any.
+    # A leading dot accepts subdomains: .example.com
+    TRUSTED_HOSTS = _env_list("TRUSTED_HOSTS", "")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     # The CSRF token is bound to the session, so it needs no clock of its own.
@@ -66,6 +100,9 @@ class Config:
         """Raise ConfigError when the settings cannot run this configuration."""
         if not self.SQLALCHEMY_DATABASE_URI:
             raise ConfigError("DATABASE_URL is not set.")
+        if self.LOG_LEVEL not in LOG_LEVELS:
+            levels = ", ".join(LOG_LEVELS)
+            raise ConfigError(f"LOG_LEVEL must be one of {levels}, not {self.LOG_LEVEL!r}.")
 
 
 class DevelopmentConfig(Config):
@@ -81,11 +118,17 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     TESTING = True
     SECRET_KEY = "testing-secret-key-that-is-at-least-32-bytes-long"
+    # argon2 at its lowest cost keeps the suite fast; `flask security-check` refuses it.
+    PASSWORD_HASH_PROFILE = "CHEAPEST"
+    # The suite registers many users from one address; tests of the limits switch them on.
+    RATELIMIT_ENABLED = False
 
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    # One year unless the environment says otherwise; 0 turns HSTS off.
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", 365 * 24 * 3600))
 
     def validate(self) -> None:
         super().validate()

@@ -9,8 +9,13 @@ from app.auth.views import blueprint as auth_pages
 from app.cli import register_commands
 from app.comments.views import blueprint as comments_pages
 from app.errors import register_error_handlers
-from app.extensions import cors, csrf, db, login_manager, migrate
+from app.extensions import cors, csrf, db, login_manager, migrate, redis_client
+from app.health import blueprint as health
+from app.json_provider import OrjsonProvider
+from app.limits import register_request_limits
+from app.observability import configure_logging, register_request_logging
 from app.pages import register_template_helpers
+from app.security import register_security_headers
 from app.users.views import blueprint as users_pages
 from config import BASE_DIR, INSTANCE_DIR, Config, config_from_environment
 
@@ -26,11 +31,14 @@ def create_app(config: Config | None = None) -> Flask:
         static_folder=str(BASE_DIR / "static"),
     )
     app.config.from_object(config)
-    app.json.sort_keys = False
-    app.json.ensure_ascii = False
+    configure_logging(app.config["LOG_LEVEL"])
+    register_request_logging(app)
+    app.json = OrjsonProvider(app)
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
+    register_request_limits(app)
+    register_security_headers(app)
     register_template_helpers(app)
     register_commands(app)
     trust_proxies(app)
@@ -50,15 +58,26 @@ def trust_proxies(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    limit_postgres_connect_time(app)
     db.init_app(app)
+    redis_client.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
     cors.init_app(app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}})
     csrf.init_app(app)
     login_manager.init_app(app)
 
 
+def limit_postgres_connect_time(app: Flask) -> None:
+    """Give up connecting to an unreachable PostgreSQL host in seconds, not the OS's minutes."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+        connect_args = {"connect_timeout": app.config["DB_CONNECT_TIMEOUT"]}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "connect_args": connect_args}
+
+
 def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api)
+    app.register_blueprint(health)
     for pages in (auth_pages, users_pages, articles_pages, comments_pages):
         app.register_blueprint(pages)
     # The API reads only the Authorization header, never the session cookie, so a forged

@@ -1,11 +1,12 @@
 """The /api/v1 blueprint, which nests each feature's API blueprint."""
 
-from flask import Blueprint
+from flask import Blueprint, current_app, request
 
 from app.articles.api import blueprint as articles_api
 from app.auth.api import blueprint as auth_api
 from app.comments.api import blueprint as comments_api
 from app.errors import NotFound
+from app.openapi import build_document
 from app.users.api import blueprint as users_api
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -19,3 +20,13 @@ def refuse_nul_in_path(_endpoint: str | None, values: dict | None) -> None:
     for name, value in (values or {}).items():
         if "\x00" in str(value):
             raise NotFound({name: ["not found"]})
+
+
+@api.get("/openapi.json")
+def openapi_document():
+    """The API's OpenAPI document, built once per process from the URL map and the schemas."""
+    server_url = request.script_root + api.url_prefix
+    documents = current_app.extensions.setdefault("openapi_documents", {})
+    if server_url not in documents:
+        documents[server_url] = build_document(current_app.url_map, api.url_prefix, server_url)
+    return documents[server_url]

@@ -1,10 +1,14 @@
 """The extension objects, created unbound; the factory binds them to the app."""
 
+from flask import Flask, current_app
 from flask_cors import CORS
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
+from redis import Redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -18,6 +22,32 @@ NAMING_CONVENTION = {
 }
 
 
+# A healthy Redis answers within a millisecond; waiting longer only holds the worker, so a
+# dead or stalled one costs a request at most this long, and is not retried.
+REDIS_TIMEOUT_SECONDS = 0.25
+
+
+class RedisClient:
+    """The app's Redis client, built from REDIS_URL; None when that is unset."""
+
+    def init_app(self, app: Flask) -> None:
+        url = app.config.get("REDIS_URL")
+        app.extensions["redis"] = (
+            Redis.from_url(
+                url,
+                socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+                socket_timeout=REDIS_TIMEOUT_SECONDS,
+                retry=Retry(NoBackoff(), 0),
+            )
+            if url
+            else None
+        )
+
+    @property
+    def client(self) -> Redis | None:
+        return current_app.extensions.get("redis")
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -27,3 +57,4 @@ migrate = Migrate()
 cors = CORS()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+redis_client = RedisClient()

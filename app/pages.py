@@ -11,7 +11,8 @@ from flask_login import current_user
 from marshmallow import ValidationError, fields, validate
 from sqlalchemy import Select
 
-from app.articles.models import ArticleView, count_of
+from app.articles import reads
+from app.articles.models import listing_filters_of
 from app.comments.models import CommentView
 from app.errors import NotFound
 from app.markdown import render_markdown
@@ -108,20 +109,21 @@ def requested_page_number() -> int:
 
 
 def article_page(listing: Select) -> Pagination:
-    """Return the requested page of listing as seen by the signed-in user, in three queries."""
+    """Return the requested page of Article.listing's listing as the signed-in user sees it."""
     number = requested_page_number()
-    total = count_of(listing)
-    if number > 1 and (number - 1) * PER_PAGE >= total:
+    filters = listing_filters_of(listing)
+    offset = (number - 1) * PER_PAGE
+    shown = reads.article_list(filters, viewer_id(), limit=PER_PAGE, offset=offset)
+    if number > 1 and not shown.articles:
         raise NotFound({"page": [f"there is no page {number}"]})
-    views = ArticleView.page(listing, viewer_id(), limit=PER_PAGE, offset=(number - 1) * PER_PAGE)
-    return Pagination(items=views, number=number, total=total)
+    return Pagination(items=shown.views(), number=number, total=shown.count)
 
 
 def render_article_page(
     slug: str, *, comment: str = "", errors: dict | None = None, status: int = 200
 ):
     """Return the article page for slug, its comment form holding `comment` and `errors`."""
-    article = ArticleView.by_slug_or_404(slug, viewer_id())
+    article = reads.article(slug, viewer_id()).views()[0]
     page = render_template(
         "articles/article.html",
         view=article,

@@ -1,22 +1,27 @@
-"""`flask seed`: realistic demo content, written in bulk so that large datasets are quick."""
+"""`flask seed`: realistic demo content, written in bulk so that large datasets are quick.
 
+On PostgreSQL the rows go in with COPY (100,000 articles with 2 KB bodies in seconds); on
+SQLite with multi-row INSERTs.
+"""
+
+import csv
+import io
 import random
 from datetime import timedelta
 
 import click
 from flask.cli import with_appcontext
 from slugify import slugify
-from sqlalchemy import func, insert, select
-from werkzeug.security import generate_password_hash
+from sqlalchemy import Table, func, insert, select
 
 from app.articles.models import Article, Tag, article_tags, favorites
 from app.comments.models import Comment
 from app.database import utcnow
 from app.extensions import db
-from app.users.models import User, follows
+from app.users.models import User, follows, hash_password
 
 DEMO_PASSWORD = "conduit-demo"
-BATCH_SIZE = 2_000
+BATCH_SIZE = 5_000
 
 TOPICS = [
     "python",
@@ -107,22 +112,42 @@ COMMENTS = [
 
 
 def _paragraphs(rng: random.Random, count: int) -> str:
-    return "\n\n".join(" ".join(rng.sample(SENTENCES, 4)) for _ in range(count))
+    return "\n\n".join(" ".join(rng.sample(SENTENCES, 6)) for _ in range(count))
 
 
 def _markdown_body(rng: random.Random, topic: str) -> str:
+    """Return about 2 KB of markdown: headings, paragraphs, a list and a code block."""
+    steps = "\n".join(f"- {sentence}" for sentence in rng.sample(SENTENCES, 3))
     return (
-        f"## Why {topic}\n\n{_paragraphs(rng, 2)}\n\n"
-        f"## What we did\n\n- {rng.choice(SENTENCES)}\n- {rng.choice(SENTENCES)}\n\n"
-        f"```python\nprint('hello, {topic}')\n```\n\n{_paragraphs(rng, 1)}\n"
+        f"## Why {topic}\n\n{_paragraphs(rng, 2)}\n\n## What we did\n\n{steps}\n\n"
+        f"```python\nprint('hello, {topic}')\n```\n\n"
+        f"## What we learned\n\n{_paragraphs(rng, 3)}\n\n> {rng.choice(SENTENCES)}\n"
     )
 
 
-def _insert_in_batches(table, rows, label: str) -> None:
+def _copy(table: Table, batch: list[dict]) -> None:
+    """Write batch with PostgreSQL's COPY: every value quoted, so "" stays an empty string."""
+    columns = list(batch[0])
+    buffer = io.StringIO()
+    csv.writer(buffer, quoting=csv.QUOTE_ALL).writerows(
+        [row[column] for column in columns] for row in batch
+    )
+    buffer.seek(0)
+    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
+    with db.session.connection().connection.cursor() as cursor:
+        cursor.copy_expert(statement, buffer)
+
+
+def _insert(table: Table, batch: list[dict]) -> None:
+    db.session.execute(insert(table), batch)
+
+
+def _insert_in_batches(table: Table, rows: list[dict], label: str) -> None:
+    write = _copy if db.session.get_bind().dialect.name == "postgresql" else _insert
     with click.progressbar(length=len(rows), label=label) as progress:
         for start in range(0, len(rows), BATCH_SIZE):
             batch = rows[start : start + BATCH_SIZE]
-            db.session.execute(insert(table), batch)
+            write(table, batch)
             progress.update(len(batch))
 
 
@@ -132,7 +157,8 @@ def _next_number(id_column) -> int:
 
 
 def _seed_users(count: int) -> list[int]:
-    password_hash = generate_password_hash(DEMO_PASSWORD)
+    password_hash = hash_password(DEMO_PASSWORD)
+    now = utcnow()
     offset = _next_number(User.id)
     rows = []
     for number in range(offset, offset + count):
@@ -144,6 +170,8 @@ def _seed_users(count: int) -> list[int]:
                 "password_hash": password_hash,
                 "bio": f"Writes about software. Demo account #{number + 1}.",
                 "image": "",
+                "created_at": now,
+                "updated_at": now,
             }
         )
     _insert_in_batches(User.__table__, rows, "users")

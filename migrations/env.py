@@ -7,7 +7,11 @@ from alembic import context
 from flask import current_app
 
 config = context.config
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+if logging.getLogger().handlers:
+    # The app has set up its JSON logging; fileConfig would replace it with plain text.
+    logging.getLogger("alembic").setLevel(logging.INFO)
+else:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 target_db = current_app.extensions["migrate"].db

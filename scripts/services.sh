@@ -5,12 +5,14 @@
 #   scripts/services.sh stop    stop both (only what this script started) and remove the state
 #   scripts/services.sh env     print the exports the tests read
 #
-# Everything lives in .services/ at the repo root; nothing is persisted (fsync off, no
+# CONDUIT_TEST_PG_PORT, CONDUIT_TEST_REDIS_PORT and CONDUIT_SERVICES_DIR let a second set
+# (`make bench`) run beside the tests' own. Everything lives in .services/ at the repo root
+# unless CONDUIT_SERVICES_DIR names another directory; nothing is persisted (fsync off, no
 # Redis snapshots) because the data is thrown away after every run.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-STATE="$ROOT/.services"
+STATE="${CONDUIT_SERVICES_DIR:-$ROOT/.services}"
 PG_PORT="${CONDUIT_TEST_PG_PORT:-55432}"
 REDIS_PORT="${CONDUIT_TEST_REDIS_PORT:-56379}"
 PG_USER=conduit

@@ -13,6 +13,7 @@ from sqlalchemy import event, text
 from app import create_app
 from app.auth.tokens import issue_token
 from app.extensions import db as database
+from app.extensions import redis_client
 from config import TestingConfig
 from tests import factories
 
@@ -39,6 +40,7 @@ def app():
         with database.engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         upgrade()
+        _empty_redis()
     return app
 
 
@@ -51,6 +53,13 @@ def db(app) -> Iterator:
         tables = ", ".join(table.name for table in database.metadata.sorted_tables)
         with database.engine.begin() as connection:
             connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        _empty_redis()
+
+
+def _empty_redis() -> None:
+    """Forget the cache and the rate limits in Redis: they describe rows that are gone."""
+    if redis_client.client is not None:
+        redis_client.client.flushdb()
 
 
 @pytest.fixture

@@ -4,13 +4,12 @@ from datetime import datetime
 from functools import cache
 from itertools import count
 
-from werkzeug.security import generate_password_hash
-
 from app.articles.models import Article, Tag
 from app.articles.slugs import unique_slug
+from app.cache import articles_changed
 from app.comments.models import Comment
 from app.extensions import db
-from app.users.models import User
+from app.users.models import User, hash_password
 
 DEFAULT_PASSWORD = "correct-horse-battery"
 _sequence = count(1)
@@ -18,7 +17,8 @@ _sequence = count(1)
 
 @cache
 def _default_password_hash() -> str:
-    return generate_password_hash(DEFAULT_PASSWORD)
+    """Hashed once per run: argon2 is slow on purpose (TestingConfig lowers its cost too)."""
+    return hash_password(DEFAULT_PASSWORD)
 
 
 def make_user(
@@ -66,6 +66,8 @@ def make_article(
         article.created_at = article.updated_at = created_at
     db.session.add(article)
     db.session.commit()
+    # Written past the services, so the cached lists and tags are invalidated here instead.
+    articles_changed(article.slug)
     return article
 
 

@@ -135,3 +135,18 @@ def test_development_reuses_an_existing_secret_key_file(instance_dir):
     (instance_dir / "secret_key").write_text("kept-from-last-time\n")
 
     assert DevelopmentConfig().SECRET_KEY == "kept-from-last-time"
+
+
+def test_postgresql_connections_give_up_after_db_connect_timeout(app):
+    options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+
+    assert options["connect_args"] == {"connect_timeout": app.config["DB_CONNECT_TIMEOUT"]}
+
+
+def test_sqlite_connections_get_no_postgresql_connect_arguments(tmp_path):
+    class SQLiteConfig(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path / 'conduit.sqlite3'}"
+
+    sqlite_app = create_app(SQLiteConfig())
+
+    assert "connect_args" not in sqlite_app.config["SQLALCHEMY_ENGINE_OPTIONS"]

@@ -498,6 +498,7 @@ def test_pool_is_small_and_pings_by_default_and_no_proxy_is_trusted():
         "max_overflow": 2,
         "pool_recycle": 1800,
         "pool_pre_ping": True,
+        "hide_parameters": True,
         "trusted_proxies": 0,
     }
 
@@ -510,5 +511,6 @@ def test_pool_and_proxy_settings_come_from_the_environment():
         "max_overflow": 0,
         "pool_recycle": 300,
         "pool_pre_ping": True,
+        "hide_parameters": True,
         "trusted_proxies": 2,
     }

@@ -2,60 +2,61 @@
 
 from flask import Blueprint, request
 
-from app.articles import services
-from app.articles.models import Article, ArticleView, Tag, count_of
-from app.articles.schemas import (
-    ArticleCreate,
-    ArticleOut,
-    ArticleQuery,
-    ArticleSummaryOut,
-    ArticleUpdate,
-    PageQuery,
-)
+from app.articles import reads, services
+from app.articles.models import Article
+from app.articles.schemas import ArticleCreate, ArticleQuery, ArticleUpdate, PageQuery
 from app.auth.decorators import token_optional, token_required
-from app.envelope import load, unwrap, wrap
+from app.envelope import load, unwrap
+from app.idempotency import idempotent
 from app.users.models import User
 
 blueprint = Blueprint("articles_api", __name__)
 
 
-def _article_list(listing, viewer: User | None, page: dict):
-    views = ArticleView.page(
-        listing, viewer and viewer.id, limit=page["limit"], offset=page["offset"]
+# Schemas hold no per-request state; building one costs more than the cached list it reads.
+LIST_QUERY = ArticleQuery()
+PAGE_QUERY = PageQuery()
+
+
+def _article_list(filters: dict, viewer: User | None, page: dict) -> dict:
+    shown = reads.article_list(
+        filters, viewer and viewer.id, limit=page["limit"], offset=page["offset"]
     )
-    return {
-        "articles": ArticleSummaryOut(many=True).dump(views),
-        "articlesCount": count_of(listing),
-    }
+    return {"articles": shown.articles, "articlesCount": shown.count}
+
+
+def _article(slug: str, viewer: User | None) -> dict:
+    return {"article": reads.article(slug, viewer and viewer.id).articles[0]}
 
 
 @blueprint.get("/articles")
 @token_optional
 def list_articles(viewer: User | None):
-    query = load(ArticleQuery(), request.args)
-    page = {"limit": query.pop("limit"), "offset": query.pop("offset")}
-    return _article_list(Article.listing(**query), viewer, page)
+    filters = load(LIST_QUERY, request.args)
+    page = {"limit": filters.pop("limit"), "offset": filters.pop("offset")}
+    return _article_list(filters, viewer, page)
 
 
 @blueprint.get("/articles/feed")
 @token_required
 def feed(current_user: User):
-    page = load(PageQuery(), request.args)
-    return _article_list(Article.listing(feed_of=current_user.id), current_user, page)
+    page = load(PAGE_QUERY, request.args)
+    return _article_list({"feed_of": current_user.id}, current_user, page)
 
 
 @blueprint.post("/articles")
 @token_required
+@idempotent
 def create_article(current_user: User):
     fields = unwrap("article", ArticleCreate())
     article = services.create_article(current_user, fields)
-    return wrap("article", ArticleOut(), ArticleView.of(article, current_user.id)), 201
+    return _article(article.slug, current_user), 201
 
 
 @blueprint.get("/articles/<slug>")
 @token_optional
 def get_article(slug: str, viewer: User | None):
-    return wrap("article", ArticleOut(), ArticleView.by_slug_or_404(slug, viewer and viewer.id))
+    return _article(slug, viewer)
 
 
 @blueprint.put("/articles/<slug>")
@@ -64,7 +65,7 @@ def update_article(slug: str, current_user: User):
     article = Article.by_slug_or_404(slug)
     changes = unwrap("article", ArticleUpdate())
     article = services.update_article(article, current_user, changes)
-    return wrap("article", ArticleOut(), ArticleView.of(article, current_user.id))
+    return _article(article.slug, current_user)
 
 
 @blueprint.delete("/articles/<slug>")
@@ -79,7 +80,7 @@ def delete_article(slug: str, current_user: User):
 def favorite(slug: str, current_user: User):
     article = Article.by_slug_or_404(slug)
     services.favorite(article, current_user)
-    return wrap("article", ArticleOut(), ArticleView.of(article, current_user.id))
+    return _article(article.slug, current_user)
 
 
 @blueprint.delete("/articles/<slug>/favorite")
@@ -87,9 +88,9 @@ def favorite(slug: str, current_user: User):
 def unfavorite(slug: str, current_user: User):
     article = Article.by_slug_or_404(slug)
     services.unfavorite(article, current_user)
-    return wrap("article", ArticleOut(), ArticleView.of(article, current_user.id))
+    return _article(article.slug, current_user)
 
 
 @blueprint.get("/tags")
 def tags():
-    return {"tags": Tag.names_in_use()}
+    return {"tags": reads.tag_names()}

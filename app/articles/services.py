@@ -1,7 +1,9 @@
 """Use cases that change articles: write, edit, delete, favorite and unfavorite."""
 
 from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
 
+from app import cache
 from app.articles.models import Article, Tag, favorites
 from app.articles.redirects import SlugRedirect
 from app.articles.slugs import unique_slug
@@ -9,6 +11,9 @@ from app.database import insert_if_absent, utcnow
 from app.errors import Forbidden
 from app.extensions import db
 from app.users.models import User
+
+# Tries at a free slug when concurrent requests keep taking the chosen one first.
+SLUG_ATTEMPTS = 3
 
 
 def _ensure_author(article: Article, user: User) -> None:
@@ -26,9 +31,27 @@ def create_article(author: User, fields: dict) -> Article:
         body=fields["body"],
         tags=Tag.named(fields["tag_list"]),
     )
-    db.session.add(article)
+    _add_with_free_slug(article)
     db.session.commit()
+    cache.articles_changed(article.slug)
     return article
+
+
+def _add_with_free_slug(article: Article) -> None:
+    """Insert article; when a concurrent request took its slug first, choose another.
+
+    Each try runs in a savepoint, so that a clash undoes only the insert, not the rest of the
+    transaction (an Idempotency-Key's record is in it).
+    """
+    for attempts_left in reversed(range(SLUG_ATTEMPTS)):
+        try:
+            with db.session.begin_nested():
+                db.session.add(article)
+            return
+        except IntegrityError:
+            if not attempts_left or not Article.slug_taken(article.slug):
+                raise
+            article.slug = unique_slug(article.title)
 
 
 def _move_to_slug(article: Article, slug: str) -> None:
@@ -43,6 +66,7 @@ def _move_to_slug(article: Article, slug: str) -> None:
 def update_article(article: Article, editor: User, changes: dict) -> Article:
     """Apply changes to article; a new title gives it a new slug, the old one redirects."""
     _ensure_author(article, editor)
+    old_slug = article.slug
     if "title" in changes:
         _move_to_slug(article, unique_slug(changes["title"], current_slug=article.slug))
     if "tag_list" in changes:
@@ -50,6 +74,7 @@ def update_article(article: Article, editor: User, changes: dict) -> Article:
     for field, value in changes.items():
         setattr(article, field, value)
     db.session.commit()
+    cache.articles_changed(old_slug, article.slug)
     return article
 
 
@@ -63,14 +88,17 @@ def _replace_tags(article: Article, names: list[str]) -> None:
 def delete_article(article: Article, user: User) -> None:
     """Delete article with its comments and favorites (the database cascades them)."""
     _ensure_author(article, user)
+    slug = article.slug
     db.session.delete(article)
     db.session.commit()
+    cache.articles_changed(slug)
 
 
 def favorite(article: Article, user: User) -> None:
     """Mark article as a favorite of user; doing it twice changes nothing."""
     insert_if_absent(favorites, user_id=user.id, article_id=article.id)
     db.session.commit()
+    cache.favorites_changed(article.slug)
 
 
 def unfavorite(article: Article, user: User) -> None:
@@ -80,3 +108,4 @@ def unfavorite(article: Article, user: User) -> None:
         )
     )
     db.session.commit()
+    cache.favorites_changed(article.slug)

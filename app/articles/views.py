@@ -5,8 +5,9 @@ import re
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from app.articles import services
-from app.articles.models import Article, Tag
+from app import cache
+from app.articles import reads, services
+from app.articles.models import Article
 from app.articles.redirects import SlugRedirect
 from app.articles.schemas import ArticleCreate, ArticleUpdate
 from app.envelope import load
@@ -31,11 +32,12 @@ def _feed_page(listing, *, tab: str, tag: str | None = None):
         articles=article_page(listing),
         tab=tab,
         tag=tag,
-        popular_tags=Tag.names_in_use()[:POPULAR_TAGS],
+        popular_tags=reads.tag_names()[:POPULAR_TAGS],
     )
 
 
 @blueprint.get("/")
+@cache.cached_page("home-page", depends_on=[cache.ARTICLE_LISTS, cache.PROFILES, cache.TAGS])
 def home():
     tag = request.args.get("tag", "").strip() or None
     return _feed_page(Article.listing(tag=tag), tab="tag" if tag else "global", tag=tag)

@@ -7,7 +7,7 @@ the API out of CSRF protection.
 from collections.abc import Callable
 from functools import wraps
 
-from flask import request
+from flask import g, request
 
 from app.auth.tokens import user_from_token
 from app.errors import Unauthorized
@@ -30,7 +30,12 @@ def presented_token() -> str | None:
 def current_api_user() -> User | None:
     """Return the user the request's token names, None without a token; raise if it is bad."""
     token = presented_token()
-    return None if token is None else user_from_token(token)
+    if token is None:
+        return None
+    user = user_from_token(token)
+    # Read by the request log line (app.observability).
+    g.user_id = user.id
+    return user
 
 
 def token_required(view: Callable) -> Callable:

@@ -1,4 +1,9 @@
-"""JSON Web Tokens for API clients: HS256 only, with a required expiry."""
+"""JSON Web Tokens for API clients: HS256 only, with a required expiry.
+
+A token also carries its user's token_version as "ver": a new password or a deactivation
+raises the version, and every token issued before stops working. Tokens issued before
+versions existed have no "ver" and count as version 0, the version every user started at.
+"""
 
 from dataclasses import dataclass
 from datetime import timedelta
@@ -26,7 +31,7 @@ def issue_token(user: User) -> str:
     """Return a signed token naming user, valid for JWT_LIFETIME_SECONDS."""
     now = utcnow()
     lifetime = timedelta(seconds=current_app.config["JWT_LIFETIME_SECONDS"])
-    claims = {"sub": str(user.id), "iat": now, "exp": now + lifetime}
+    claims = {"sub": str(user.id), "ver": user.token_version, "iat": now, "exp": now + lifetime}
     return jwt.encode(claims, current_app.config["SECRET_KEY"], algorithm=ALGORITHM)
 
 
@@ -51,4 +56,13 @@ def user_from_token(token: str) -> User:
     user = User.by_id(user_id)
     if user is None:
         raise Unauthorized({"token": ["names a user who no longer exists"]})
+    if not user.is_active:
+        raise Unauthorized({"token": ["belongs to a deactivated account"]})
+    if not _is_current_version(claims.get("ver", 0), user):
+        raise Unauthorized({"token": ["has been revoked; sign in again"]})
     return user
+
+
+def _is_current_version(version, user: User) -> bool:
+    # bool is an int in Python: a "ver" of true must not pass for version 1.
+    return type(version) is int and version == user.token_version

@@ -14,6 +14,7 @@ from flask_login import login_user, logout_user
 from app.envelope import load
 from app.errors import Unauthorized, ValidationFailed
 from app.extensions import login_manager
+from app.limits import sign_in_limited
 from app.pages import safe_next_url, signed_in_user
 from app.users import services
 from app.users.models import User
@@ -23,8 +24,15 @@ blueprint = Blueprint("auth", __name__)
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return User.by_id(int(user_id)) if user_id.isdigit() else None
+def load_user(session_id: str) -> User | None:
+    """Return the session's user; None signs out one deactivated or revoked meanwhile."""
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = User.by_id(int(user_id))
+    if user is None or not user.is_active or user.get_id() != session_id:
+        return None
+    return user
 
 
 @login_manager.unauthorized_handler
@@ -48,6 +56,7 @@ def _signed_in(user: User, greeting: str):
 
 
 @blueprint.route("/register", methods=["GET", "POST"])
+@sign_in_limited("register")
 def register():
     if signed_in_user() is not None:
         return redirect(safe_next_url(request.args.get("next")))
@@ -64,6 +73,7 @@ def register():
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
+@sign_in_limited("login")
 def login():
     if signed_in_user() is not None:
         return redirect(safe_next_url(request.args.get("next")))

@@ -8,6 +8,7 @@ from app.comments import services
 from app.comments.models import Comment, CommentView
 from app.comments.schemas import CommentCreate, CommentOut
 from app.envelope import unwrap, wrap
+from app.idempotency import idempotent
 from app.users.models import User
 
 blueprint = Blueprint("comments_api", __name__)
@@ -23,6 +24,7 @@ def list_comments(slug: str, viewer: User | None):
 
 @blueprint.post("/articles/<slug>/comments")
 @token_required
+@idempotent
 def add_comment(slug: str, current_user: User):
     article = Article.by_slug_or_404(slug)
     fields = unwrap("comment", CommentCreate())

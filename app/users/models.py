@@ -1,8 +1,13 @@
 """Users, who they follow, and the query helpers that look them up."""
 
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
+from argon2 import PasswordHasher, profiles
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import (
     CheckConstraint,
@@ -19,9 +24,10 @@ from sqlalchemy import (
     false,
     func,
     select,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import check_password_hash
 
 from app.database import utcnow
 from app.errors import NotFound
@@ -56,16 +62,42 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     bio: Mapped[str] = mapped_column(Text, default="")
     image: Mapped[str] = mapped_column(String(2048), default="")
+    # Overrides UserMixin's constant True: Flask-Login treats an inactive user as signed out.
+    is_active: Mapped[bool] = mapped_column(default=True, server_default=true())
+    is_admin: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Every API token carries the version it was issued at; raising it revokes them all.
+    token_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        """Return whether password is this user's, also against a pre-argon2 werkzeug hash."""
+        if not self.password_hash.startswith(ARGON2_PREFIX):
+            return _check_werkzeug_hash(self.password_hash, password)
+        try:
+            return password_hasher().verify(self.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    @property
+    def password_needs_rehash(self) -> bool:
+        """True when the hash is werkzeug's or argon2 at other parameters than the current."""
+        if not self.password_hash.startswith(ARGON2_PREFIX):
+            return True
+        return password_hasher().check_needs_rehash(self.password_hash)
+
+    def revoke_tokens(self) -> None:
+        """Make every API token and browser session issued to this user so far invalid."""
+        self.token_version += 1
+
+    def get_id(self) -> str:
+        """The session's user id, with the token version, so that revoking ends sessions too."""
+        return f"{self.id}:{self.token_version}"
 
     @classmethod
     def by_id(cls, user_id: int) -> "User | None":
@@ -98,6 +130,43 @@ class User(UserMixin, db.Model):
 
 
 Index("uq_users_email_lower", func.lower(User.email), unique=True)
+
+ARGON2_PREFIX = "$argon2"
+
+
+@cache
+def _hasher(profile: str) -> PasswordHasher:
+    return PasswordHasher.from_parameters(getattr(profiles, profile))
+
+
+@cache
+def _throwaway_hash(profile: str) -> str:
+    return _hasher(profile).hash("not anyone's password")
+
+
+def password_hasher() -> PasswordHasher:
+    """Return the argon2id hasher at the cost the PASSWORD_HASH_PROFILE setting names."""
+    return _hasher(current_app.config["PASSWORD_HASH_PROFILE"])
+
+
+def hash_password(password: str) -> str:
+    """Return the argon2id hash of password, in PHC string form with its salt and cost."""
+    return password_hasher().hash(password)
+
+
+def _check_werkzeug_hash(password_hash: str, password: str) -> bool:
+    """Check a scrypt or pbkdf2 hash from werkzeug; an unknown method is a mismatch, not a 500."""
+    try:
+        return check_password_hash(password_hash, password)
+    except ValueError:
+        return False
+
+
+def spend_a_password_check(password: str) -> None:
+    """Verify password against a throwaway hash: an unknown email costs what a known one does."""
+    throwaway = _throwaway_hash(current_app.config["PASSWORD_HASH_PROFILE"])
+    with suppress(VerificationError):
+        password_hasher().verify(throwaway, password)
 
 
 def _taken(condition, except_id: int | None) -> bool:

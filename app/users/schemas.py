@@ -1,5 +1,9 @@
 """What users send to register, sign in and edit their settings, and what they get back."""
 
+import gzip
+from functools import cache
+from pathlib import Path
+
 from marshmallow import ValidationError, fields, post_load, validate
 
 from app.schemas import BLANK, BaseSchema, text
@@ -7,6 +11,8 @@ from app.schemas import BLANK, BaseSchema, text
 USERNAME_PATTERN = r"^[\w.-]+$"
 PASSWORD_MIN_LENGTH = 8
 PASSWORD_MAX_LENGTH = 1024
+COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent.parent / "data" / "common-passwords.txt.gz"
+TOO_COMMON = "is too common"
 
 
 def username_field(**kwargs):
@@ -52,11 +58,20 @@ def _http_url_or_blank(value: str | None) -> None:
         validate.URL(schemes={"http", "https"}, error="must be an http(s) URL")(value)
 
 
+@cache
+def common_passwords() -> frozenset[str]:
+    """Return the 20,000 most common passwords, lower-cased (app/data/README.md)."""
+    with gzip.open(COMMON_PASSWORDS_FILE, "rt", encoding="utf-8") as lines:
+        return frozenset(line.strip() for line in lines if line.strip())
+
+
 def _password_rules(value: str) -> None:
-    """Passwords are kept as typed, but one made only of white space is no password."""
+    """Passwords are kept as typed; refused: all white space, too short or long, too common."""
     if not value.strip():
         raise ValidationError(BLANK)
     PASSWORD_LENGTH(value)
+    if value.strip().lower() in common_passwords():
+        raise ValidationError(TOO_COMMON)
 
 
 def _password_rules_unless_empty(value: str | None) -> None:
@@ -67,6 +82,10 @@ def _password_rules_unless_empty(value: str | None) -> None:
 class UserRegister(BaseSchema):
     username = username_field(required=True)
     email = email_field(required=True)
+    password = password_field(required=True)
+
+
+class PasswordChange(BaseSchema):
     password = password_field(required=True)
 
 

@@ -1,12 +1,14 @@
-"""Use cases that change users: register, sign in, edit settings, follow and unfollow."""
+"""Use cases that change users: register, sign in, edit settings, follow and unfollow, and
+the operator's password resets, deactivation and promotion."""
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
+from app import cache
 from app.database import insert_if_absent
 from app.errors import Unauthorized, ValidationFailed
 from app.extensions import db
-from app.users.models import User, follows
+from app.users.models import User, follows, spend_a_password_check
 
 TAKEN = "has already been taken"
 
@@ -31,10 +33,10 @@ def _commit_unique(username: str | None, email: str | None, *, except_id: int | 
         raise
 
 
-def register(username: str, email: str, password: str) -> User:
+def register(username: str, email: str, password: str, *, is_admin: bool = False) -> User:
     """Create and return a user; raise ValidationFailed when the name or email is taken."""
     _ensure_unique(username, email)
-    user = User(username=username, email=email)
+    user = User(username=username, email=email, is_admin=is_admin)
     user.set_password(password)
     db.session.add(user)
     _commit_unique(username, email)
@@ -42,10 +44,20 @@ def register(username: str, email: str, password: str) -> User:
 
 
 def authenticate(email: str, password: str) -> User:
-    """Return the user with these credentials, or raise Unauthorized."""
+    """Return the active user with these credentials, or raise Unauthorized.
+
+    A hash from before argon2, or at an older cost, is replaced now that the password is known.
+    """
     user = User.by_email(email)
+    if user is None:
+        spend_a_password_check(password)
     if user is None or not user.check_password(password):
         raise Unauthorized({"email or password": ["is invalid"]})
+    if not user.is_active:
+        raise Unauthorized({"account": ["is deactivated"]})
+    if user.password_needs_rehash:
+        user.set_password(password)
+        db.session.commit()
     return user
 
 
@@ -55,9 +67,41 @@ def update_settings(user: User, changes: dict) -> User:
     password = changes.pop("password", None)
     if password is not None:
         user.set_password(password)
+        user.revoke_tokens()
     for field, value in changes.items():
         setattr(user, field, value)
     _commit_unique(changes.get("username"), changes.get("email"), except_id=user.id)
+    cache.profile_changed()
+    return user
+
+
+def set_password(user: User, password: str) -> User:
+    """Give user a new password; the API tokens issued before stop working."""
+    user.set_password(password)
+    user.revoke_tokens()
+    db.session.commit()
+    return user
+
+
+def deactivate(user: User) -> User:
+    """Stop user from signing in; their API tokens and browser sessions stop working."""
+    user.is_active = False
+    user.revoke_tokens()
+    db.session.commit()
+    return user
+
+
+def activate(user: User) -> User:
+    """Let a deactivated user sign in again; the tokens revoked on deactivation stay revoked."""
+    user.is_active = True
+    db.session.commit()
+    return user
+
+
+def promote(user: User) -> User:
+    """Make user an admin."""
+    user.is_admin = True
+    db.session.commit()
     return user
 
 

@@ -1,7 +1,7 @@
 """The browser's settings page, profiles, and following."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask_login import login_required, login_user
 
 from app.articles.models import Article
 from app.envelope import load
@@ -33,6 +33,7 @@ def update_settings():
         user = services.update_settings(signed_in_user(), load(UserUpdate(), request.form))
     except ValidationFailed as error:
         return _settings_page(request.form, error.errors, error.status_code)
+    login_user(user)  # a new password revoked the old session id; this one stays signed in
     flash("Your settings are saved.", "success")
     return redirect(url_for("users.profile", username=user.username))
 

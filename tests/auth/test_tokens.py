@@ -41,7 +41,7 @@ def test_token_carries_issued_at_and_expiry(make_user):
     after = int(datetime.now(UTC).timestamp())
     assert before <= claims["iat"] <= after
     assert claims["exp"] > claims["iat"]
-    assert set(claims) == {"sub", "iat", "exp"}
+    assert set(claims) == {"sub", "iat", "exp", "ver"}
 
 
 def test_token_lifetime_is_jwt_lifetime_seconds(app, make_user, monkeypatch):

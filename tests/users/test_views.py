@@ -81,6 +81,34 @@ def test_a_new_password_replaces_the_old_one(client, csrf_token, login, make_use
     assert user.check_password("a-brand-new-password")
 
 
+def test_a_new_password_ends_other_sessions_but_keeps_this_one(
+    app, client, csrf_token, login, make_user
+):
+    user = login(client, make_user("jake"))
+    other_device = app.test_client()
+    login(other_device, user)
+    client.post(
+        "/settings",
+        data={
+            "csrf_token": csrf_token(client, "/settings"),
+            "username": "jake",
+            "email": user.email,
+            "password": "a-brand-new-password",
+        },
+    )
+
+    assert client.get("/settings").status_code == 200
+    assert other_device.get("/settings").status_code == 302
+
+
+def test_a_deactivated_user_is_signed_out(client, login, make_user, db):
+    user = login(client, make_user("jake"))
+    user.is_active = False
+    db.session.commit()
+
+    assert client.get("/settings").status_code == 302
+
+
 def test_settings_errors_show_by_field_with_input_kept_and_nothing_saved(
     client, csrf_token, login, make_user, db
 ):

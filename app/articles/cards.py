@@ -1,0 +1,262 @@
+"""Articles as readers see them: plain cards, a page of them with its count in one query,
+and each reader's marks (favorited, following) for a whole page in another."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+
+from sqlalchemy import (
+    JSON,
+    Select,
+    bindparam,
+    exists,
+    false,
+    func,
+    literal,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from app.articles.models import (
+    article_tags,
+    articles,
+    favorites,
+    listing_select,
+    tags,
+    users,
+)
+from app.errors import NotFound
+from app.extensions import db
+from app.users.models import ProfileView, follows, is_following
+
+
+class JsonArray(FunctionElement):
+    """An aggregate: the values as one JSON array (json_agg; SQLite's json_group_array)."""
+
+    type = JSON()
+    name = "json_array"
+    inherit_cache = True
+
+
+@compiles(JsonArray)
+def _json_agg(element, compiler, **kwargs):
+    return f"json_agg({compiler.process(element.clauses, **kwargs)})"
+
+
+@compiles(JsonArray, "sqlite")
+def _json_group_array(element, compiler, **kwargs):
+    return f"json_group_array({compiler.process(element.clauses, **kwargs)})"
+
+
+def tag_names_of(article_id_column):
+    return (
+        select(JsonArray(tags.c.name))
+        .join_from(article_tags, tags, tags.c.id == article_tags.c.tag_id)
+        .where(article_tags.c.article_id == article_id_column)
+        .scalar_subquery()
+    )
+
+
+def favorites_count_of(article_id_column):
+    return (
+        select(func.count())
+        .select_from(favorites)
+        .where(favorites.c.article_id == article_id_column)
+        .scalar_subquery()
+    )
+
+
+def is_favorited(viewer_id, article_id_column):
+    """Return a SQL boolean: did the viewer (an id, a bound parameter or None) favorite it."""
+    if viewer_id is None:
+        return false()
+    return exists().where(
+        favorites.c.user_id == viewer_id, favorites.c.article_id == article_id_column
+    )
+
+
+def _card_query(viewer_id, *, with_body: bool) -> Select:
+    """Return the select of articles as viewer_id sees them: their own columns, their
+    author's, their tags and favorites; the caller joins and filters."""
+    columns = [
+        articles.c.id,
+        articles.c.slug,
+        articles.c.title,
+        articles.c.description,
+        articles.c.created_at,
+        articles.c.updated_at,
+        users.c.id.label("author_id"),
+        users.c.username,
+        users.c.bio,
+        users.c.image,
+        tag_names_of(articles.c.id).label("tag_names"),
+        favorites_count_of(articles.c.id).label("favorites_count"),
+        is_favorited(viewer_id, articles.c.id).label("favorited"),
+        is_following(viewer_id, articles.c.author_id).label("following"),
+    ]
+    if with_body:
+        columns.append(articles.c.body)
+    return select(*columns).select_from(articles)
+
+
+# Built once per shape, with the values as parameters: building a statement this size
+# costs more than running it.
+@cache
+def _page_query(given: frozenset[str], for_viewer: bool, counting: bool) -> Select:
+    """Return the query of one page of a listing filtered by the given filters; counting,
+    with the listing's count beside each row."""
+    listing = listing_select(**{name: bindparam(name) for name in given})
+    viewer_id = bindparam("viewer_id") if for_viewer else None
+    page_ids = listing.limit(bindparam("limit")).offset(bindparam("offset")).subquery()
+    rows = (
+        _card_query(viewer_id, with_body=False)
+        .join(page_ids, page_ids.c.id == articles.c.id)
+        .join(users, users.c.id == articles.c.author_id)
+    )
+    if not counting:
+        return rows.order_by(articles.c.created_at.desc(), articles.c.id.desc())
+    rows = rows.subquery()
+    counted = listing.order_by(None).subquery()
+    total = select(func.count().label("total")).select_from(counted).subquery()
+    # Outer-joined to the count, so that an empty page still says how many there are.
+    return (
+        select(total.c.total, rows)
+        .select_from(total.outerjoin(rows, true()))
+        .order_by(rows.c.created_at.desc(), rows.c.id.desc())
+    )
+
+
+@cache
+def _article_query(for_viewer: bool) -> Select:
+    viewer_id = bindparam("viewer_id") if for_viewer else None
+    return (
+        _card_query(viewer_id, with_body=True)
+        .join(users, users.c.id == articles.c.author_id)
+        .where(articles.c.slug == bindparam("slug"))
+    )
+
+
+@dataclass(frozen=True)
+class AuthorCard:
+    """An article's author, as every reader sees them."""
+
+    id: int
+    username: str
+    bio: str
+    image: str
+
+
+@dataclass(frozen=True)
+class ArticleCard:
+    """An article as every reader sees it: plain data, bound to no session; lists leave out
+    the body."""
+
+    id: int
+    slug: str
+    title: str
+    description: str
+    tag_names: list[str]
+    created_at: datetime
+    updated_at: datetime
+    author: AuthorCard
+    body: str | None = None
+
+    @property
+    def author_id(self) -> int:
+        return self.author.id
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    """An article as one viewer sees it."""
+
+    article: ArticleCard
+    favorites_count: int
+    favorited: bool
+    following: bool
+
+    @property
+    def author(self) -> ProfileView:
+        return ProfileView(user=self.article.author, following=self.following)
+
+    @classmethod
+    def from_row(cls, row) -> "ArticleView":
+        author = AuthorCard(row.author_id, row.username, row.bio, row.image)
+        article = ArticleCard(
+            id=row.id,
+            slug=row.slug,
+            title=row.title,
+            description=row.description,
+            tag_names=sorted(row.tag_names or ()),
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            author=author,
+            body=getattr(row, "body", None),
+        )
+        return cls(article, row.favorites_count, bool(row.favorited), bool(row.following))
+
+    @classmethod
+    def page(
+        cls,
+        filters: dict,
+        viewer_id: int | None,
+        *,
+        limit: int,
+        offset: int,
+        count: int | None = None,
+    ) -> "ArticlePage":
+        """Return one page of the listing Article.listing(**filters) as viewer_id sees it, and
+        how many articles that listing holds (counted unless given), in one query whatever
+        the page's size."""
+        given = {name: value for name, value in filters.items() if value is not None}
+        query = _page_query(frozenset(given), viewer_id is not None, count is None)
+        parameters = {**given, "limit": limit, "offset": offset, "viewer_id": viewer_id}
+        rows = db.session.execute(query, parameters).all()
+        views = [cls.from_row(row) for row in rows if row.id is not None]
+        return ArticlePage(views=views, count=rows[0].total if count is None else count)
+
+    @classmethod
+    def by_slug_or_404(cls, slug: str, viewer_id: int | None) -> "ArticleView":
+        """Return the view, body included, of the article with this slug, or raise NotFound."""
+        query = _article_query(viewer_id is not None)
+        row = db.session.execute(query, {"slug": slug, "viewer_id": viewer_id}).first()
+        if row is None:
+            raise NotFound({"article": [f"no article with slug {slug!r}"]})
+        return cls.from_row(row)
+
+
+@dataclass(frozen=True)
+class ArticlePage:
+    """One page of a list, and how many articles the whole list holds."""
+
+    views: list[ArticleView]
+    count: int
+
+
+@cache
+def _marks_query() -> Select:
+    viewer_id = bindparam("viewer_id")
+    favorited = select(literal("favorite"), favorites.c.article_id).where(
+        favorites.c.user_id == viewer_id,
+        favorites.c.article_id.in_(bindparam("article_ids", expanding=True)),
+    )
+    followed = select(literal("follow"), follows.c.followed_id).where(
+        follows.c.follower_id == viewer_id,
+        follows.c.followed_id.in_(bindparam("author_ids", expanding=True)),
+    )
+    return union_all(favorited, followed)
+
+
+def viewer_marks(
+    viewer_id: int, article_ids: list[int], author_ids: list[int]
+) -> tuple[set[int], set[int]]:
+    """Return which of these articles viewer_id favorited and which of these authors they
+    follow, in one query."""
+    parameters = {"viewer_id": viewer_id, "article_ids": article_ids, "author_ids": author_ids}
+    marks = {"favorite": set(), "follow": set()}
+    for kind, marked_id in db.session.execute(_marks_query(), parameters):
+        marks[kind].add(marked_id)
+    return marks["favorite"], marks["follow"]

@@ -1,0 +1,121 @@
+"""What readers see: a page of a list, one article, the tags in use.
+
+The part every reader sees alike is dumped through the output schemas once and cached
+(app/cache.py); the viewer's own part (`favorited`, `following`) is never cached, but set
+on the dumped articles from one query for the whole page. On a miss one query computes both.
+"""
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from app import cache
+from app.articles.cards import ArticleCard, ArticleView, AuthorCard, viewer_marks
+from app.articles.models import LISTING_FILTER_NAMES, Tag
+from app.articles.schemas import ArticleOut, ArticleSummaryOut
+
+# Schemas hold no per-dump state, so one instance each serves every request.
+SUMMARIES = ArticleSummaryOut(many=True)
+FULL_ARTICLES = ArticleOut(many=True)
+LISTS_DEPEND_ON = (cache.ARTICLE_LISTS, cache.PROFILES)
+
+
+@dataclass
+class ArticleList:
+    """Dumped articles (the API's shape) and, in the same order, their and their authors' ids.
+
+    Holds either every reader's part alone (what is cached) or one viewer's view of it.
+    """
+
+    articles: list[dict]
+    ids: list[list[int]]
+    count: int
+
+    def views(self) -> list[ArticleView]:
+        """Return the articles as the pages' templates read them."""
+        return [
+            _view_of(article, *ids) for article, ids in zip(self.articles, self.ids, strict=True)
+        ]
+
+    def for_viewer(self, viewer_id: int | None) -> "ArticleList":
+        """Return these public articles marked for viewer_id, in one query (none anonymous)."""
+        if viewer_id is not None and self.ids:
+            article_ids = [article_id for article_id, _ in self.ids]
+            author_ids = [author_id for _, author_id in self.ids]
+            self.mark(*viewer_marks(viewer_id, article_ids, author_ids))
+        return self
+
+    def mark(self, favorited: set[int], followed: set[int]) -> "ArticleList":
+        for article, (article_id, author_id) in zip(self.articles, self.ids, strict=True):
+            article["favorited"] = article_id in favorited
+            article["author"]["following"] = author_id in followed
+        return self
+
+
+def _view_of(article: dict, article_id: int, author_id: int) -> ArticleView:
+    author = article["author"]
+    card = ArticleCard(
+        id=article_id,
+        slug=article["slug"],
+        title=article["title"],
+        description=article["description"],
+        tag_names=article["tagList"],
+        created_at=datetime.fromisoformat(article["createdAt"]),
+        updated_at=datetime.fromisoformat(article["updatedAt"]),
+        author=AuthorCard(author_id, author["username"], author["bio"], author["image"]),
+        body=article.get("body"),
+    )
+    return ArticleView(card, article["favoritesCount"], article["favorited"], author["following"])
+
+
+def _public(views: list[ArticleView], schema, count: int) -> ArticleList:
+    """Return views dumped as every reader sees them, however their viewer saw them."""
+    public = [replace(view, favorited=False, following=False) for view in views]
+    ids = [[view.article.id, view.article.author_id] for view in views]
+    return ArticleList(schema.dump(public), ids, count)
+
+
+def _marks_in(views: list[ArticleView]) -> tuple[set[int], set[int]]:
+    favorited = {view.article.id for view in views if view.favorited}
+    followed = {view.article.author_id for view in views if view.following}
+    return favorited, followed
+
+
+def article_list(filters: dict, viewer_id: int | None, *, limit: int, offset: int):
+    """Return a page of the listing Article.listing(**filters) as viewer_id sees it, with
+    the listing's count. The feed differs for every viewer, so it is never cached."""
+    filters = {name: filters.get(name) for name in LISTING_FILTER_NAMES}
+    if filters["feed_of"] is not None:
+        page = ArticleView.page(filters, viewer_id, limit=limit, offset=offset)
+        return _public(page.views, SUMMARIES, page.count).mark(*_marks_in(page.views))
+    found = cache.lookup("article-list", [filters, limit, offset], LISTS_DEPEND_ON)
+    if found.hit:
+        return ArticleList(**found.value).for_viewer(viewer_id)
+    # Counting a large list costs more than reading a page of it: the count is cached on
+    # its own too, for every page and page size of the list.
+    counted = cache.lookup("article-count", [filters], LISTS_DEPEND_ON)
+    if counted.hit:
+        page = ArticleView.page(filters, viewer_id, limit=limit, offset=offset, count=counted.value)
+    else:
+        page = ArticleView.page(filters, viewer_id, limit=limit, offset=offset)
+        counted.store(page.count)
+    public = _public(page.views, SUMMARIES, page.count)
+    found.store(vars(public))
+    return public.mark(*_marks_in(page.views))
+
+
+def article(slug: str, viewer_id: int | None) -> ArticleList:
+    """Return the article with this slug, body included, as viewer_id sees it; raise NotFound."""
+    depends_on = (cache.article_version(slug), cache.PROFILES)
+    found = cache.lookup("article", [slug], depends_on)
+    if found.hit:
+        return ArticleList(**found.value).for_viewer(viewer_id)
+    view = ArticleView.by_slug_or_404(slug, viewer_id)
+    public = _public([view], FULL_ARTICLES, 1)
+    found.store(vars(public))
+    return public.mark(*_marks_in([view]))
+
+
+@cache.cached("tags", depends_on=[cache.TAGS])
+def tag_names() -> list[str]:
+    """Return the names of the tags in use, most used first."""
+    return Tag.names_in_use()

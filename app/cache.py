@@ -1,0 +1,257 @@
+"""The Redis cache: a decorator for read helpers that return plain data, and its invalidation.
+
+An entry lives under `conduit:v<CACHE_SCHEMA_VERSION>:<name>:<digest of the arguments>` as
+JSON, with a TTL. It records the versions of the data it was computed from (`articles`,
+`article:<slug>`, `profiles`, `tags`), each a random token under `conduit:version:<name>`.
+A write deletes the version keys of what it changed after its commit; the next reader, on
+any node, finds a version missing or different, recomputes from the database and stores the
+result under a fresh token. Readers read the versions before the database, so an entry can
+never carry a newer version than its data: nobody sees data older than the last
+acknowledged write. Version keys are not namespaced by CACHE_SCHEMA_VERSION, so that the old
+and the new code bump the same ones during a rolling deploy.
+
+Fail open: when Redis is unset, down, slow or full, reads are misses and writes are dropped,
+with a warning in the log (at most once a minute per process), never an error. After a
+failure a process leaves Redis alone for a few seconds instead of paying the timeout on
+every request; a version it could not delete is deleted before it next reads the cache.
+"""
+
+import hashlib
+import logging
+import secrets
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any
+
+import orjson
+from flask import current_app, request, session
+from redis import Redis, RedisError
+
+from app.extensions import redis_client
+
+log = logging.getLogger(__name__)
+
+# Raise it whenever the shape of a cached value changes: a deploy then reads none of the
+# entries the previous code wrote.
+CACHE_SCHEMA_VERSION = 1
+KEY_PREFIX = f"conduit:v{CACHE_SCHEMA_VERSION}:"
+VERSION_PREFIX = "conduit:version:"
+# A version outlives the entries that record it; when it expires they just stop matching.
+VERSION_TTL_SECONDS = 24 * 3600
+EXTENSION = "conduit.cache"
+RETRY_AFTER_SECONDS = 5
+WARN_EVERY_SECONDS = 60
+
+# What cached data depends on, and so what writes bump.
+ARTICLE_LISTS = "articles"
+PROFILES = "profiles"
+TAGS = "tags"
+
+
+def article_version(slug: str) -> str:
+    return f"article:{slug}"
+
+
+@dataclass
+class CacheState:
+    """One app's cache in this process: the client, and how Redis has been behaving."""
+
+    client: Redis | None
+    enabled: bool
+    ttl: int
+    down_until: float = 0.0
+    warned_at: float = float("-inf")
+    unbumped: set[str] = field(default_factory=set)
+
+    def available(self) -> bool:
+        return self.enabled and self.client is not None and time.monotonic() >= self.down_until
+
+    def failed(self, action: str, error: RedisError) -> None:
+        now = time.monotonic()
+        self.down_until = now + RETRY_AFTER_SECONDS
+        if now - self.warned_at >= WARN_EVERY_SECONDS:
+            self.warned_at = now
+            log.warning(
+                "Cache unavailable (%s failed: %s); reading from the database for %ss",
+                action,
+                error,
+                RETRY_AFTER_SECONDS,
+            )
+
+
+def _state() -> CacheState:
+    app = current_app._get_current_object()
+    state = app.extensions.get(EXTENSION)
+    if state is None:
+        config = app.config
+        state = CacheState(
+            redis_client.client, config["CACHE_ENABLED"], config["CACHE_TTL_SECONDS"]
+        )
+        app.extensions[EXTENSION] = state
+    return state
+
+
+def _entry_key(name: str, arguments: Any) -> str:
+    digest = hashlib.blake2b(orjson.dumps(arguments), digest_size=16).hexdigest()
+    return f"{KEY_PREFIX}{name}:{digest}"
+
+
+def _deleted_unbumped(state: CacheState) -> bool:
+    """Delete the versions a failed bump left behind; False when Redis still fails."""
+    if not state.unbumped:
+        return True
+    names = list(state.unbumped)
+    try:
+        state.client.delete(*(VERSION_PREFIX + name for name in names))
+    except RedisError as error:
+        state.failed("invalidation", error)
+        return False
+    state.unbumped.difference_update(names)
+    return True
+
+
+@dataclass
+class Lookup:
+    """The result of looking a value up: a hit, or a miss that can store the computed value."""
+
+    key: str
+    versions: list[str] | None
+    value: Any = None
+    hit: bool = False
+
+    def store(self, value: Any) -> None:
+        """Store value for later readers, unless the versions it depends on are unknown."""
+        state = _state()
+        if self.versions is None or not state.available():
+            return
+        encoded = orjson.dumps({"versions": self.versions, "value": value})
+        try:
+            state.client.set(self.key, encoded, ex=state.ttl)
+        except RedisError as error:
+            state.failed("store", error)
+
+
+def _current_versions(state: CacheState, names: list[str], raw: list) -> list[str] | None:
+    """Return the versions named, starting fresh ones where missing; None when unsure."""
+    versions = [value.decode() if value is not None else None for value in raw]
+    missing = [index for index, value in enumerate(versions) if value is None]
+    if not missing:
+        return versions
+    pipeline = state.client.pipeline(transaction=False)
+    for index in missing:
+        versions[index] = secrets.token_hex(8)
+        pipeline.set(
+            VERSION_PREFIX + names[index], versions[index], nx=True, ex=VERSION_TTL_SECONDS
+        )
+    # Another reader may have started the same version first: then ours is not the one.
+    return versions if all(pipeline.execute()) else None
+
+
+def lookup(name: str, arguments: Any, depends_on: Iterable[str]) -> Lookup:
+    """Return the entry for name and arguments if it is as new as the versions it depends on.
+
+    arguments must be JSON-serialisable; they name the entry. One round trip to Redis on a
+    hit; a miss that starts fresh versions takes a second one.
+    """
+    state = _state()
+    names = list(depends_on)
+    key = _entry_key(name, arguments)
+    if not state.available() or not _deleted_unbumped(state):
+        return Lookup(key, None)
+    try:
+        *raw_versions, raw_entry = state.client.mget(
+            [*(VERSION_PREFIX + name for name in names), key]
+        )
+        versions = _current_versions(state, names, raw_versions)
+    except RedisError as error:
+        state.failed("lookup", error)
+        return Lookup(key, None)
+    if raw_entry is not None and versions is not None:
+        entry = _decoded(raw_entry)
+        if entry is not None and entry["versions"] == versions:
+            return Lookup(key, versions, entry["value"], hit=True)
+    return Lookup(key, versions)
+
+
+def _decoded(raw_entry: bytes) -> dict | None:
+    """Return the entry stored, or None when it is not one (written by something else)."""
+    try:
+        entry = orjson.loads(raw_entry)
+    except orjson.JSONDecodeError:
+        return None
+    return entry if isinstance(entry, dict) and {"versions", "value"} <= entry.keys() else None
+
+
+def cached(name: str, *, depends_on: Iterable[str]) -> Callable:
+    """Cache what the decorated read helper returns: plain data, JSON-serialisable, as are its
+    arguments, and the same for every viewer. depends_on names the versions it reads."""
+    depends_on = tuple(depends_on)
+
+    def decorator(helper: Callable) -> Callable:
+        @wraps(helper)
+        def wrapper(*args, **kwargs):
+            found = lookup(name, [args, kwargs], depends_on)
+            if found.hit:
+                return found.value
+            value = helper(*args, **kwargs)
+            found.store(value)
+            return value
+
+        return wrapper
+
+    return decorator
+
+
+def cached_page(name: str, *, depends_on: Iterable[str]) -> Callable:
+    """Cache the HTML the decorated page view renders for visitors who send no cookie at all:
+    they are all anonymous alike. Anyone with a cookie (a session, a flash message, a CSRF
+    token) is served a fresh page, and so is a page that started a session."""
+    depends_on = tuple(depends_on)
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if request.cookies:
+                return view(*args, **kwargs)
+            found = lookup(name, [request.full_path], depends_on)
+            if found.hit:
+                return found.value
+            page = view(*args, **kwargs)
+            if isinstance(page, str) and not session.modified:
+                found.store(page)
+            return page
+
+        return wrapper
+
+    return decorator
+
+
+def invalidate(*names: str) -> None:
+    """Mark the data under these versions as changed, for readers on every node.
+
+    Call it after the commit: a reader that runs between the commit and this call may still
+    read the old entry, but this write has not been acknowledged yet. It runs whenever Redis
+    is set, the cache switched off or not, for the nodes that have it on.
+    """
+    state = _state()
+    if state.client is None or not names:
+        return
+    state.unbumped.update(names)
+    _deleted_unbumped(state)
+
+
+def articles_changed(*slugs: str) -> None:
+    """An article was written, edited or deleted: its own entry, every list, the tags."""
+    invalidate(ARTICLE_LISTS, TAGS, *(article_version(slug) for slug in slugs))
+
+
+def favorites_changed(slug: str) -> None:
+    """An article gained or lost a favorite: its count, and the lists of favorites."""
+    invalidate(ARTICLE_LISTS, article_version(slug))
+
+
+def profile_changed() -> None:
+    """A user's name, bio or image changed: they appear in every article they wrote."""
+    invalidate(PROFILES)
