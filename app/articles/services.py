@@ -1,5 +1,7 @@
 """Use cases that change articles: write, edit, delete, favorite and unfavorite."""
 
+from collections.abc import Callable
+
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
@@ -25,33 +27,36 @@ def create_article(author: User, fields: dict) -> Article:
     """Create and return an article by author."""
     article = Article(
         author=author,
-        slug=unique_slug(fields["title"]),
         title=fields["title"],
         description=fields["description"],
         body=fields["body"],
         tags=Tag.named(fields["tag_list"]),
     )
-    _add_with_free_slug(article)
+
+    def insert() -> None:
+        article.slug = unique_slug(article.title)
+        db.session.add(article)
+
+    _write_with_free_slug(insert)
     db.session.commit()
     cache.articles_changed(article.slug)
     return article
 
 
-def _add_with_free_slug(article: Article) -> None:
-    """Insert article; when a concurrent request took its slug first, choose another.
+def _write_with_free_slug(write: Callable[[], None]) -> None:
+    """Run write, which chooses a slug; when a concurrent request took it first, run it again.
 
-    Each try runs in a savepoint, so that a clash undoes only the insert, not the rest of the
+    Each try runs in a savepoint, so that a clash undoes only this write, not the rest of the
     transaction (an Idempotency-Key's record is in it).
     """
     for attempts_left in reversed(range(SLUG_ATTEMPTS)):
         try:
             with db.session.begin_nested():
-                db.session.add(article)
+                write()
             return
         except IntegrityError:
-            if not attempts_left or not Article.slug_taken(article.slug):
+            if not attempts_left:
                 raise
-            article.slug = unique_slug(article.title)
 
 
 def _move_to_slug(article: Article, slug: str) -> None:
@@ -67,12 +72,17 @@ def update_article(article: Article, editor: User, changes: dict) -> Article:
     """Apply changes to article; a new title gives it a new slug, the old one redirects."""
     _ensure_author(article, editor)
     old_slug = article.slug
-    if "title" in changes:
-        _move_to_slug(article, unique_slug(changes["title"], current_slug=article.slug))
-    if "tag_list" in changes:
-        _replace_tags(article, changes.pop("tag_list"))
-    for field, value in changes.items():
-        setattr(article, field, value)
+
+    def apply_changes() -> None:
+        if "title" in changes:
+            _move_to_slug(article, unique_slug(changes["title"], current_slug=article.slug))
+        if "tag_list" in changes:
+            _replace_tags(article, changes["tag_list"])
+        for field in ("title", "description", "body"):
+            if field in changes:
+                setattr(article, field, changes[field])
+
+    _write_with_free_slug(apply_changes)
     db.session.commit()
     cache.articles_changed(old_slug, article.slug)
     return article

@@ -327,3 +327,31 @@ def test_a_tag_another_request_creates_meanwhile_is_found_not_inserted_twice(mak
     assert raced
     assert article.tag_names == ["brand-new"]
     assert db.session.scalars(select(Tag.name)).all() == ["brand-new"]
+
+
+def test_a_rename_to_a_slug_taken_meanwhile_chooses_another(
+    client, auth_headers, make_user, make_article, monkeypatch
+):
+    """Another request commits the same slug between this rename's choice and its update."""
+    author = make_user()
+    make_article(title="Taken title")
+    renamed = make_article(author, title="Old title")
+    choose = services.unique_slug
+    chosen = iter(["taken-title"])
+    monkeypatch.setattr(
+        services,
+        "unique_slug",
+        lambda title, **options: next(chosen, None) or choose(title, **options),
+    )
+
+    response = client.put(
+        f"/api/v1/articles/{renamed.slug}",
+        json={"article": {"title": "Taken title", "body": "New body"}},
+        headers=auth_headers(author),
+    )
+
+    assert response.status_code == 200, response.json
+    article = response.json["article"]
+    assert article["slug"].startswith("taken-title-")
+    assert (article["title"], article["body"]) == ("Taken title", "New body")
+    assert client.get("/article/old-title").headers["Location"].endswith(article["slug"])
