@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 BLANK = "can't be blank"
+NUL_MESSAGE = "must not contain NUL characters"
 
 
 class BaseSchema(Schema):
@@ -37,7 +38,7 @@ class String(fields.String):
     def _deserialize(self, value, attr, data, **kwargs):
         string = super()._deserialize(value, attr, data, **kwargs)
         if "\x00" in string:
-            raise ValidationError("must not contain NUL characters")
+            raise ValidationError(NUL_MESSAGE)
         return string
 
 

@@ -1,4 +1,5 @@
-"""Security headers on every response, and Cache-Control on answers that hold private data.
+"""Security headers on every response, Cache-Control on answers that hold private data,
+and no NUL characters in URLs.
 
 The pages use this site's own stylesheet and pictures, avatars and article images from any
 web host, and no JavaScript at all; their Content-Security-Policy allows exactly that. Other
@@ -8,7 +9,8 @@ policy allows nothing.
 
 from flask import Flask, Response, current_app, request, session
 
-from app.errors import is_api_request
+from app.errors import NotFound, ValidationFailed, is_api_request
+from app.schemas import NUL_MESSAGE
 
 PAGE_POLICY = (
     "default-src 'self'",
@@ -36,7 +38,22 @@ READS = frozenset({"GET", "HEAD"})
 
 
 def register_security_headers(app: Flask) -> None:
+    app.before_request(refuse_nul_characters)
     app.after_request(add_security_headers)
+
+
+def refuse_nul_characters() -> None:
+    """Refuse a NUL in the URL, for the API and the pages alike, before any view runs.
+
+    No slug, username or filter holds one, and PostgreSQL cannot even compare one: the
+    driver raises, which would otherwise surface as a 500.
+    """
+    for name, value in (request.view_args or {}).items():
+        if "\x00" in str(value):
+            raise NotFound({name: ["not found"]})
+    for name, value in request.args.items(multi=True):
+        if "\x00" in value:
+            raise ValidationFailed({name: [NUL_MESSAGE]})
 
 
 def add_security_headers(response: Response) -> Response:

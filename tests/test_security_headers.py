@@ -301,3 +301,22 @@ def test_rendered_forms_with_errors_hold_no_inline_code(client, csrf_token, logi
         assert response.status_code in (401, 422)
         assert inline_code(response.get_data(as_text=True)) == []
         assert_page_headers(response)
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/profile/ab%00c", 404),
+        ("/profile/ab%00c/favorites", 404),
+        ("/article/a%00b", 404),
+        ("/api/v1/articles/a%00b", 404),
+        ("/api/v1/articles/a%00b/comments", 404),
+        ("/?tag=py%00thon", 422),
+        ("/?page=1%00", 422),
+        ("/api/v1/articles?author=a%00b", 422),
+    ],
+)
+def test_a_nul_character_in_the_url_is_refused_before_any_query(client, url, status):
+    response = client.get(url)
+
+    assert response.status_code == status
