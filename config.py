@@ -47,12 +47,11 @@ class Config:
     SQLALCHEMY_DATABASE_URI = _database_url(os.environ.get("DATABASE_URL"))
     # Per process: a sync worker serves one request at a time, so a small pool suffices, and
     # nodes x workers x (size + overflow) must fit PostgreSQL's max_connections (README).
-    # pool_pre_ping replaces a connection the server dropped (a restart) before it is used.
+    # A connection the server dropped (a restart) is replaced before use (app/connections.py).
     SQLALCHEMY_ENGINE_OPTIONS = {
         "pool_size": int(os.environ.get("DB_POOL_SIZE", 2)),
         "max_overflow": int(os.environ.get("DB_MAX_OVERFLOW", 2)),
         "pool_recycle": int(os.environ.get("DB_POOL_RECYCLE", 1800)),
-        "pool_pre_ping": True,
         # Error messages would otherwise carry the statement's values (emails, hashes) to logs.
         "hide_parameters": True,
     }

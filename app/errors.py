@@ -100,8 +100,8 @@ def handle_database_error(error: DBAPIError):
     error is a bug, answered 500 like every unexpected error.
 
     A warning, not a traceback: the outage is the operator's news, and the readiness probe
-    reports it too. The session is ended so the worker starts clean; the pool's pre-ping
-    replaces the dropped connections once the database is back.
+    reports it too. The session is ended so the worker starts clean; the pool replaces the
+    dropped connections once the database is back (app/connections.py).
     """
     if not database_unavailable(error):
         return handle_unexpected_error(error)

@@ -12,6 +12,8 @@ from redis.retry import Retry
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from app.connections import ConduitSession
+
 # Named constraints keep migrations reproducible on PostgreSQL and SQLite alike.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -52,7 +54,7 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+db = SQLAlchemy(model_class=Base, session_options={"class_": ConduitSession})
 migrate = Migrate()
 cors = CORS()
 login_manager = LoginManager()

@@ -468,7 +468,7 @@ def test_the_engine_pool_is_built_from_the_configuration():
 
     with app.app_context():
         pool = db.engine.pool
-        assert (pool.size(), pool._max_overflow, pool._recycle, pool._pre_ping) == (5, 1, 600, True)
+        assert (pool.size(), pool._max_overflow, pool._recycle) == (5, 1, 600)
 
 
 def config_in_subprocess(**env: str) -> dict:
@@ -492,12 +492,11 @@ def config_in_subprocess(**env: str) -> dict:
     return {**options, "trusted_proxies": trusted_proxies}
 
 
-def test_pool_is_small_and_pings_by_default_and_no_proxy_is_trusted():
+def test_pool_is_small_by_default_and_no_proxy_is_trusted():
     assert config_in_subprocess() == {
         "pool_size": 2,
         "max_overflow": 2,
         "pool_recycle": 1800,
-        "pool_pre_ping": True,
         "hide_parameters": True,
         "trusted_proxies": 0,
     }
@@ -510,7 +509,6 @@ def test_pool_and_proxy_settings_come_from_the_environment():
         "pool_size": 4,
         "max_overflow": 0,
         "pool_recycle": 300,
-        "pool_pre_ping": True,
         "hide_parameters": True,
         "trusted_proxies": 2,
     }

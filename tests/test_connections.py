@@ -1,0 +1,83 @@
+"""How requests use database connections (app/connections.py): reads in autocommit mode,
+and a pooled connection the server closed replaced before it is used."""
+
+import os
+import time
+
+import psycopg2
+import pytest
+from sqlalchemy import event, func, select
+
+from app.extensions import db
+
+
+@pytest.fixture
+def autocommit_seen(app):
+    """Record, for each statement a request runs, whether its connection was in autocommit."""
+    seen: list[bool] = []
+
+    def record(connection, *_args) -> None:
+        seen.append(connection.connection.dbapi_connection.autocommit)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(engine, "before_cursor_execute", record)
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+def test_a_read_runs_its_statements_without_a_transaction(client, autocommit_seen, method):
+    response = client.open("/api/v1/articles", method=method)
+
+    assert response.status_code == 200
+    assert autocommit_seen and all(autocommit_seen)
+
+
+def test_a_write_runs_in_a_transaction(client, autocommit_seen):
+    user = {"username": "ada", "email": "ada@example.com", "password": "a long passphrase 1"}
+
+    response = client.post("/api/v1/users", json={"user": user})
+
+    assert response.status_code == 201
+    assert autocommit_seen and not any(autocommit_seen)
+
+
+def test_a_connection_leaves_autocommit_when_it_returns_to_the_pool(client, app):
+    db.engine.dispose()  # so that the pool holds only the connection the request used
+    client.get("/api/v1/articles")
+
+    with db.engine.connect() as connection:
+        assert connection.connection.dbapi_connection.autocommit is False
+
+
+def _backend_pid() -> int:
+    pid = db.session.scalar(select(func.pg_backend_pid()))
+    db.session.remove()
+    return pid
+
+
+def _terminate(pid: int) -> None:
+    admin = psycopg2.connect(os.environ["DATABASE_URL"])
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (pid,))
+            if cursor.fetchone()[0] == 0:
+                break
+            time.sleep(0.05)
+    admin.close()
+
+
+def test_a_pooled_connection_the_server_closed_is_replaced_before_use(client, app):
+    with app.app_context():
+        db.engine.dispose()  # so that the pool holds only the connection dropped below
+        dropped = _backend_pid()
+    _terminate(dropped)
+
+    response = client.get("/api/v1/articles")
+
+    assert response.status_code == 200
+    with app.app_context():
+        assert _backend_pid() != dropped
