@@ -56,11 +56,17 @@ class TrimmedString(String):
         return stripped
 
 
+def timestamp(value: datetime | None) -> str | None:
+    """Return value as UTC ISO 8601 with milliseconds, e.g. 2016-02-18T03:22:56.637Z; a naive
+    datetime counts as UTC."""
+    if value is None:
+        return None
+    moment = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
+
+
 class Timestamp(fields.Field):
-    """A datetime written as UTC ISO 8601 with milliseconds, e.g. 2016-02-18T03:22:56.637Z."""
+    """A datetime written by timestamp()."""
 
     def _serialize(self, value: datetime | None, attr, obj, **kwargs):
-        if value is None:
-            return None
-        moment = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+        return timestamp(value)

@@ -1,27 +1,31 @@
 """What readers see: a page of a list, one article, the tags in use.
 
-The part every reader sees alike is dumped through the output schemas once and cached
+The part every reader sees alike is built in the API's shape once and cached
 (app/cache.py); the viewer's own part (`favorited`, `following`) is never cached, but set
-on the dumped articles from one query for the whole page. On a miss one query computes both.
+on those articles from one query for the whole page. On a miss one query computes both.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from app import cache
-from app.articles.cards import ArticleCard, ArticleView, AuthorCard, viewer_marks
+from app.articles.cards import (
+    ArticleCard,
+    ArticleView,
+    AuthorCard,
+    article_row_or_404,
+    page_rows,
+    public_article,
+    viewer_marks,
+)
 from app.articles.models import LISTING_FILTER_NAMES, Tag
-from app.articles.schemas import ArticleOut, ArticleSummaryOut
 
-# Schemas hold no per-dump state, so one instance each serves every request.
-SUMMARIES = ArticleSummaryOut(many=True)
-FULL_ARTICLES = ArticleOut(many=True)
 LISTS_DEPEND_ON = (cache.ARTICLE_LISTS, cache.PROFILES)
 
 
 @dataclass
 class ArticleList:
-    """Dumped articles (the API's shape) and, in the same order, their and their authors' ids.
+    """Articles in the API's shape and, in the same order, their and their authors' ids.
 
     Holds either every reader's part alone (what is cached) or one viewer's view of it.
     """
@@ -67,17 +71,25 @@ def _view_of(article: dict, article_id: int, author_id: int) -> ArticleView:
     return ArticleView(card, article["favoritesCount"], article["favorited"], author["following"])
 
 
-def _public(views: list[ArticleView], schema, count: int) -> ArticleList:
-    """Return views dumped as every reader sees them, however their viewer saw them."""
-    public = [replace(view, favorited=False, following=False) for view in views]
-    ids = [[view.article.id, view.article.author_id] for view in views]
-    return ArticleList(schema.dump(public), ids, count)
+def _public(rows, count: int) -> ArticleList:
+    """Return the card rows' articles as every reader sees them, whoever the rows' viewer."""
+    articles = [public_article(row) for row in rows]
+    return ArticleList(articles, [[row.id, row.author_id] for row in rows], count)
 
 
-def _marks_in(views: list[ArticleView]) -> tuple[set[int], set[int]]:
-    favorited = {view.article.id for view in views if view.favorited}
-    followed = {view.article.author_id for view in views if view.following}
+def _marks_in(rows) -> tuple[set[int], set[int]]:
+    favorited = {row.id for row in rows if row.favorited}
+    followed = {row.author_id for row in rows if row.following}
     return favorited, followed
+
+
+def _page(filters: dict, viewer_id: int | None, *, limit: int, offset: int, count=None):
+    """Return a page's articles (the rows, then every reader's part) and the list's count."""
+    rows = page_rows(filters, viewer_id, limit=limit, offset=offset, counting=count is None)
+    if count is None:
+        count = rows[0].total
+        rows = [row for row in rows if row.id is not None]
+    return rows, _public(rows, count)
 
 
 def article_list(filters: dict, viewer_id: int | None, *, limit: int, offset: int):
@@ -85,22 +97,20 @@ def article_list(filters: dict, viewer_id: int | None, *, limit: int, offset: in
     the listing's count. The feed differs for every viewer, so it is never cached."""
     filters = {name: filters.get(name) for name in LISTING_FILTER_NAMES}
     if filters["feed_of"] is not None:
-        page = ArticleView.page(filters, viewer_id, limit=limit, offset=offset)
-        return _public(page.views, SUMMARIES, page.count).mark(*_marks_in(page.views))
+        rows, public = _page(filters, viewer_id, limit=limit, offset=offset)
+        return public.mark(*_marks_in(rows))
     found = cache.lookup("article-list", [filters, limit, offset], LISTS_DEPEND_ON)
     if found.hit:
         return ArticleList(**found.value).for_viewer(viewer_id)
     # Counting a large list costs more than reading a page of it: the count is cached on
     # its own too, for every page and page size of the list.
     counted = cache.lookup("article-count", [filters], LISTS_DEPEND_ON)
-    if counted.hit:
-        page = ArticleView.page(filters, viewer_id, limit=limit, offset=offset, count=counted.value)
-    else:
-        page = ArticleView.page(filters, viewer_id, limit=limit, offset=offset)
-        counted.store(page.count)
-    public = _public(page.views, SUMMARIES, page.count)
+    count = counted.value if counted.hit else None
+    rows, public = _page(filters, viewer_id, limit=limit, offset=offset, count=count)
+    if not counted.hit:
+        counted.store(public.count)
     found.store(vars(public))
-    return public.mark(*_marks_in(page.views))
+    return public.mark(*_marks_in(rows))
 
 
 def article(slug: str, viewer_id: int | None) -> ArticleList:
@@ -109,10 +119,10 @@ def article(slug: str, viewer_id: int | None) -> ArticleList:
     found = cache.lookup("article", [slug], depends_on)
     if found.hit:
         return ArticleList(**found.value).for_viewer(viewer_id)
-    view = ArticleView.by_slug_or_404(slug, viewer_id)
-    public = _public([view], FULL_ARTICLES, 1)
+    row = article_row_or_404(slug, viewer_id)
+    public = _public([row], 1)
     found.store(vars(public))
-    return public.mark(*_marks_in([view]))
+    return public.mark(*_marks_in([row]))
 
 
 @cache.cached("tags", depends_on=[cache.TAGS])
