@@ -30,12 +30,13 @@ graceful_timeout = 30
 # Only gthread keeps connections alive; a proxy in front reuses them for this long.
 keepalive = 5
 
-# Replace each worker after about 20,000 requests, staggered so they do not all restart at
-# once: a slow leak never grows for long. Not sooner: a worker serves up to ~600 requests a
-# second from the cache and takes ~0.8 s of CPU to start, while its memory stays flat at
-# ~90 MB through a whole `make bench` (README, Performance).
-max_requests = 20000
-max_requests_jitter = 2000
+# Workers are not recycled unless GUNICORN_MAX_REQUESTS asks (replace each after about that
+# many requests, staggered by a tenth). Memory stays flat at ~90 MB per worker through a
+# whole `make bench`, and a replacement costs ~0.8 s of CPU and a cold worker: recycled
+# every 20,000 requests, the cached pages' p99 rose from ~25 ms to 130-820 ms (README,
+# Performance). A slow leak, should one appear, is what the setting is for.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS") or 0)
+max_requests_jitter = max_requests // 10
 
 # Off: each worker imports the app after the fork, so no pooled connection or client socket
 # is ever shared between processes, and a SIGHUP reload picks up new code.

@@ -32,7 +32,7 @@ SERVICES = COMPOSE["services"]
 DOCKERFILE = (BASE_DIR / "Dockerfile").read_text()
 GUNICORN_CONF = BASE_DIR / "gunicorn.conf.py"
 ENTRYPOINT_SCRIPT = BASE_DIR / "scripts" / "entrypoint.sh"
-GUNICORN_ENV = ("GUNICORN_BIND", "WEB_CONCURRENCY", "GUNICORN_THREADS")
+GUNICORN_ENV = ("GUNICORN_BIND", "WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_MAX_REQUESTS")
 STARTUP_SECONDS = 30
 
 
@@ -250,7 +250,13 @@ def test_gunicorn_takes_bind_workers_and_threads_from_the_environment(monkeypatc
     )
 
 
-def test_gunicorn_stops_gracefully_logs_errors_only_and_recycles_workers(monkeypatch):
+def test_gunicorn_recycles_workers_when_asked_staggered_by_a_tenth(monkeypatch):
+    settings = gunicorn_settings(monkeypatch, GUNICORN_MAX_REQUESTS="50000")
+
+    assert (settings["max_requests"], settings["max_requests_jitter"]) == (50000, 5000)
+
+
+def test_gunicorn_stops_gracefully_logs_errors_only_and_keeps_its_workers(monkeypatch):
     settings = gunicorn_settings(monkeypatch)
 
     assert settings["timeout"] == 30
@@ -258,8 +264,7 @@ def test_gunicorn_stops_gracefully_logs_errors_only_and_recycles_workers(monkeyp
     assert settings["keepalive"] >= 2
     assert settings["accesslog"] is None
     assert settings["errorlog"] == "-"
-    assert settings["max_requests"] > 0
-    assert 0 < settings["max_requests_jitter"] < settings["max_requests"]
+    assert settings["max_requests"] == 0
     assert settings["worker_tmp_dir"] == "/dev/shm"
     assert settings["control_socket_disable"] is True
 
