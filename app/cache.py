@@ -2,7 +2,7 @@
 
 An entry lives under `conduit:v<CACHE_SCHEMA_VERSION>:<name>:<digest of the arguments>` as
 JSON, with a TTL. It records the versions of the data it was computed from (`articles`,
-`article:<slug>`, `profiles`, `tags`), each a random token under `conduit:version:<name>`.
+`article:<slug>`, `profiles`, `tags`, `follows:<user id>`), each a random token under `conduit:version:<name>`.
 A write deletes the version keys of what it changed after its commit; the next reader, on
 any node, finds a version missing or different, recomputes from the database and stores the
 result under a fresh token. Readers read the versions before the database, so an entry can
@@ -52,6 +52,10 @@ TAGS = "tags"
 
 def article_version(slug: str) -> str:
     return f"article:{slug}"
+
+
+def follows_version(follower_id: int) -> str:
+    return f"follows:{follower_id}"
 
 
 @dataclass
@@ -250,6 +254,11 @@ def articles_changed(*slugs: str) -> None:
 def favorites_changed(slug: str) -> None:
     """An article gained or lost a favorite: its count, and the lists of favorites."""
     invalidate(ARTICLE_LISTS, article_version(slug))
+
+
+def follows_changed(follower_id: int) -> None:
+    """A user followed or unfollowed someone: their feed."""
+    invalidate(follows_version(follower_id))
 
 
 def profile_changed() -> None:

@@ -282,11 +282,67 @@ def test_one_viewers_marks_are_never_served_to_another(
     assert b'"following":true' not in stored
 
 
-def test_the_feed_is_never_cached(client, make_user, auth_headers):
-    reader = make_user()
-    client.get(f"{ARTICLES}/feed", headers=auth_headers(reader))
+FEED = f"{ARTICLES}/feed"
 
-    assert keys(f"{cache.KEY_PREFIX}*") == []
+
+def follow(client, headers, username: str, *, method: str = "POST") -> None:
+    response = client.open(f"/api/v1/profiles/{username}/follow", method=method, headers=headers)
+    assert response.status_code == 200, response.json
+
+
+def test_a_feed_is_cached_for_its_reader_who_then_costs_one_query(
+    client, make_user, make_article, auth_headers, count_queries
+):
+    reader = auth_headers(make_user())
+    article = make_article(make_user("writer"))
+    follow(client, reader, "writer")
+    assert slugs(client.get(FEED, headers=reader)) == [article.slug]
+    db.session.remove()
+
+    with count_queries() as counter:
+        response = client.get(FEED, headers=reader)
+
+    assert slugs(response) == [article.slug]
+    assert response.json["articles"][0]["author"]["following"] is True
+    assert counter.count == 2  # the reader, then their marks on the page
+
+
+def test_a_feed_follows_its_readers_follows_at_once(client, make_user, make_article, auth_headers):
+    reader = auth_headers(make_user())
+    first = make_article(make_user("first"))
+    second = make_article(make_user("second"))
+    follow(client, reader, "first")
+    assert slugs(client.get(FEED, headers=reader)) == [first.slug]
+
+    follow(client, reader, "second")
+    assert slugs(client.get(FEED, headers=reader)) == [second.slug, first.slug]
+
+    follow(client, reader, "first", method="DELETE")
+    assert slugs(client.get(FEED, headers=reader)) == [second.slug]
+
+
+def test_a_new_article_reaches_its_authors_followers_feeds_at_once(
+    client, make_user, auth_headers
+):
+    reader = auth_headers(make_user())
+    writer = auth_headers(make_user("writer"))
+    follow(client, reader, "writer")
+    assert client.get(FEED, headers=reader).json == {"articles": [], "articlesCount": 0}
+
+    article = new_article(client, writer)
+
+    assert slugs(client.get(FEED, headers=reader)) == [article["slug"]]
+
+
+def test_one_readers_feed_is_never_served_to_another(
+    client, make_user, make_article, auth_headers
+):
+    article = make_article(make_user("writer"))
+    follower, stranger = auth_headers(make_user()), auth_headers(make_user())
+    follow(client, follower, "writer")
+    assert slugs(client.get(FEED, headers=follower)) == [article.slug]
+
+    assert client.get(FEED, headers=stranger).json == {"articles": [], "articlesCount": 0}
 
 
 # Fail open

@@ -94,17 +94,19 @@ def _page(filters: dict, viewer_id: int | None, *, limit: int, offset: int, coun
 
 def article_list(filters: dict, viewer_id: int | None, *, limit: int, offset: int):
     """Return a page of the listing Article.listing(**filters) as viewer_id sees it, with
-    the listing's count. The feed differs for every viewer, so it is never cached."""
+    the listing's count."""
     filters = {name: filters.get(name) for name in LISTING_FILTER_NAMES}
+    depends_on = LISTS_DEPEND_ON
     if filters["feed_of"] is not None:
-        rows, public = _page(filters, viewer_id, limit=limit, offset=offset)
-        return public.mark(*_marks_in(rows))
-    found = cache.lookup("article-list", [filters, limit, offset], LISTS_DEPEND_ON)
+        # A feed is its reader's own (their id is among the filters, so in the key), and
+        # changes with whom they follow.
+        depends_on = (*LISTS_DEPEND_ON, cache.follows_version(filters["feed_of"]))
+    found = cache.lookup("article-list", [filters, limit, offset], depends_on)
     if found.hit:
         return ArticleList(**found.value).for_viewer(viewer_id)
     # Counting a large list costs more than reading a page of it: the count is cached on
     # its own too, for every page and page size of the list.
-    counted = cache.lookup("article-count", [filters], LISTS_DEPEND_ON)
+    counted = cache.lookup("article-count", [filters], depends_on)
     count = counted.value if counted.hit else None
     rows, public = _page(filters, viewer_id, limit=limit, offset=offset, count=count)
     if not counted.hit:

@@ -111,6 +111,7 @@ def follow(follower: User, followed: User) -> None:
         raise ValidationFailed({"profile": ["cannot follow yourself"]})
     insert_if_absent(follows, follower_id=follower.id, followed_id=followed.id)
     db.session.commit()
+    cache.follows_changed(follower.id)
 
 
 def unfollow(follower: User, followed: User) -> None:
@@ -120,3 +121,4 @@ def unfollow(follower: User, followed: User) -> None:
         )
     )
     db.session.commit()
+    cache.follows_changed(follower.id)
