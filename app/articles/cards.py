@@ -79,28 +79,31 @@ def is_favorited(viewer_id, article_id_column):
     )
 
 
-def _card_query(viewer_id, *, with_body: bool) -> Select:
-    """Return the select of articles as viewer_id sees them: their own columns, their
-    author's, their tags and favorites; the caller joins and filters."""
+# What a list shows of an article's own row; a single article adds its body.
+CARD_COLUMNS = ("id", "slug", "title", "description", "created_at", "updated_at", "author_id")
+
+
+def _card_query(source, viewer_id) -> Select:
+    """Return the select of the articles in source (the table, or a page of it holding
+    CARD_COLUMNS) as viewer_id sees them: their own columns, their author's, their tags and
+    favorites; the caller filters and orders."""
     columns = [
-        articles.c.id,
-        articles.c.slug,
-        articles.c.title,
-        articles.c.description,
-        articles.c.created_at,
-        articles.c.updated_at,
+        source.c.id,
+        source.c.slug,
+        source.c.title,
+        source.c.description,
+        source.c.created_at,
+        source.c.updated_at,
         users.c.id.label("author_id"),
         users.c.username,
         users.c.bio,
         users.c.image,
-        tag_names_of(articles.c.id).label("tag_names"),
-        favorites_count_of(articles.c.id).label("favorites_count"),
-        is_favorited(viewer_id, articles.c.id).label("favorited"),
-        is_following(viewer_id, articles.c.author_id).label("following"),
+        tag_names_of(source.c.id).label("tag_names"),
+        favorites_count_of(source.c.id).label("favorites_count"),
+        is_favorited(viewer_id, source.c.id).label("favorited"),
+        is_following(viewer_id, source.c.author_id).label("following"),
     ]
-    if with_body:
-        columns.append(articles.c.body)
-    return select(*columns).select_from(articles)
+    return select(*columns).join_from(source, users, users.c.id == source.c.author_id)
 
 
 # Built once per shape, with the values as parameters: building a statement this size
@@ -111,14 +114,17 @@ def _page_query(given: frozenset[str], for_viewer: bool, counting: bool) -> Sele
     with the listing's count beside each row."""
     listing = listing_select(**{name: bindparam(name) for name in given})
     viewer_id = bindparam("viewer_id") if for_viewer else None
-    page_ids = listing.limit(bindparam("limit")).offset(bindparam("offset")).subquery()
-    rows = (
-        _card_query(viewer_id, with_body=False)
-        .join(page_ids, page_ids.c.id == articles.c.id)
-        .join(users, users.c.id == articles.c.author_id)
+    # The page's rows come out of the listing's scan whole: joined back to the table by id
+    # instead, PostgreSQL plans and runs a third more.
+    page = (
+        listing.with_only_columns(*(articles.c[name] for name in CARD_COLUMNS))
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+        .subquery()
     )
+    rows = _card_query(page, viewer_id)
     if not counting:
-        return rows.order_by(articles.c.created_at.desc(), articles.c.id.desc())
+        return rows.order_by(page.c.created_at.desc(), page.c.id.desc())
     rows = rows.subquery()
     counted = listing.order_by(None).subquery()
     total = select(func.count().label("total")).select_from(counted).subquery()
@@ -134,8 +140,8 @@ def _page_query(given: frozenset[str], for_viewer: bool, counting: bool) -> Sele
 def _article_query(for_viewer: bool) -> Select:
     viewer_id = bindparam("viewer_id") if for_viewer else None
     return (
-        _card_query(viewer_id, with_body=True)
-        .join(users, users.c.id == articles.c.author_id)
+        _card_query(articles, viewer_id)
+        .add_columns(articles.c.body)
         .where(articles.c.slug == bindparam("slug"))
     )
 
