@@ -16,6 +16,7 @@ from app.limits import register_request_limits
 from app.observability import configure_logging, register_request_logging
 from app.pages import register_template_helpers
 from app.security import register_security_headers
+from app.sessions import PagesOnlySessionInterface
 from app.users.views import blueprint as users_pages
 from config import BASE_DIR, INSTANCE_DIR, Config, config_from_environment
 
@@ -34,6 +35,7 @@ def create_app(config: Config | None = None) -> Flask:
     configure_logging(app.config["LOG_LEVEL"])
     register_request_logging(app)
     app.json = OrjsonProvider(app)
+    app.session_interface = PagesOnlySessionInterface()
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)

@@ -2,10 +2,10 @@
 
 An entry lives under `conduit:v<CACHE_SCHEMA_VERSION>:<name>:<digest of the arguments>` as
 JSON, with a TTL. It records the versions of the data it was computed from (`articles`,
-`article:<slug>`, `profiles`, `tags`, `follows:<user id>`), each a random token under `conduit:version:<name>`.
-A write deletes the version keys of what it changed after its commit; the next reader, on
-any node, finds a version missing or different, recomputes from the database and stores the
-result under a fresh token. Readers read the versions before the database, so an entry can
+`article:<slug>`, `profiles`, `tags`, `follows:<user id>`), each a random token under
+`conduit:version:<name>`. A write deletes the version keys of what it changed after its
+commit; the next reader, on any node, finds a version missing or different, recomputes from
+the database and stores the result under a fresh token. Readers read the versions before the database, so an entry can
 never carry a newer version than its data: nobody sees data older than the last
 acknowledged write. Version keys are not namespaced by CACHE_SCHEMA_VERSION, so that the old
 and the new code bump the same ones during a rolling deploy.

@@ -52,8 +52,12 @@ class ValidationFailed(AppError):
     status_code = 422
 
 
+def is_api_path(path: str) -> bool:
+    return path.startswith("/api/")
+
+
 def is_api_request() -> bool:
-    return request.path.startswith("/api/")
+    return is_api_path(request.path)
 
 
 def error_response(status_code: int, errors: ErrorMessages):

@@ -1,4 +1,5 @@
 import pytest
+from flask import session
 from sqlalchemy import func, select
 
 from app.users.models import User
@@ -274,3 +275,22 @@ def test_the_api_ignores_the_browser_session(client, login, make_user):
     response = client.get("/api/v1/user")
     assert response.status_code == 401
     assert response.json == {"errors": {"token": ["is missing"]}}
+
+
+def test_only_the_pages_open_a_session(app):
+    with app.test_request_context("/api/v1/articles"):
+        assert app.session_interface.is_null_session(session)
+    with app.test_request_context("/login"):
+        assert not app.session_interface.is_null_session(session)
+
+
+def test_the_api_neither_reads_nor_rewrites_the_session_cookie(client, login, make_user):
+    login(client, make_user())
+    signed_in_cookie = client.get_cookie("session").value
+
+    response = client.get("/api/v1/user")
+
+    assert response.status_code == 401
+    assert "Set-Cookie" not in response.headers
+    assert client.get_cookie("session").value == signed_in_cookie
+    assert client.get("/settings").status_code == 200  # the pages still read it
