@@ -5,10 +5,11 @@ JSON, with a TTL. It records the versions of the data it was computed from (`art
 `article:<slug>`, `profiles`, `tags`, `follows:<user id>`), each a random token under
 `conduit:version:<name>`. A write deletes the version keys of what it changed after its
 commit; the next reader, on any node, finds a version missing or different, recomputes from
-the database and stores the result under a fresh token. Readers read the versions before the database, so an entry can
-never carry a newer version than its data: nobody sees data older than the last
-acknowledged write. Version keys are not namespaced by CACHE_SCHEMA_VERSION, so that the old
-and the new code bump the same ones during a rolling deploy.
+the database and stores the result under a fresh token. Readers read the versions before
+the database, so an entry can never carry a newer version than its data: nobody sees data
+older than the last acknowledged write. Version keys are not namespaced by
+CACHE_SCHEMA_VERSION, so that the old and the new code bump the same ones during a rolling
+deploy.
 
 Fail open: when Redis is unset, down, slow or full, reads are misses and writes are dropped,
 with a warning in the log (at most once a minute per process), never an error. After a

@@ -321,9 +321,7 @@ def test_a_feed_follows_its_readers_follows_at_once(client, make_user, make_arti
     assert slugs(client.get(FEED, headers=reader)) == [second.slug]
 
 
-def test_a_new_article_reaches_its_authors_followers_feeds_at_once(
-    client, make_user, auth_headers
-):
+def test_a_new_article_reaches_its_authors_followers_feeds_at_once(client, make_user, auth_headers):
     reader = auth_headers(make_user())
     writer = auth_headers(make_user("writer"))
     follow(client, reader, "writer")
@@ -334,9 +332,7 @@ def test_a_new_article_reaches_its_authors_followers_feeds_at_once(
     assert slugs(client.get(FEED, headers=reader)) == [article["slug"]]
 
 
-def test_one_readers_feed_is_never_served_to_another(
-    client, make_user, make_article, auth_headers
-):
+def test_one_readers_feed_is_never_served_to_another(client, make_user, make_article, auth_headers):
     article = make_article(make_user("writer"))
     follower, stranger = auth_headers(make_user()), auth_headers(make_user())
     follow(client, follower, "writer")

@@ -5,7 +5,7 @@ from flask import Blueprint, request
 from app.articles import reads, services
 from app.articles.models import Article
 from app.articles.schemas import ArticleCreate, ArticleQuery, ArticleUpdate, PageQuery
-from app.auth.decorators import token_optional, token_required
+from app.auth.decorators import token_optional, token_required, token_required_for_reading
 from app.envelope import load, unwrap
 from app.idempotency import idempotent
 from app.users.models import User
@@ -18,30 +18,28 @@ LIST_QUERY = ArticleQuery()
 PAGE_QUERY = PageQuery()
 
 
-def _article_list(filters: dict, viewer: User | None, page: dict) -> dict:
-    shown = reads.article_list(
-        filters, viewer and viewer.id, limit=page["limit"], offset=page["offset"]
-    )
+def _article_list(filters: dict, viewer_id: int | None, page: dict) -> dict:
+    shown = reads.article_list(filters, viewer_id, limit=page["limit"], offset=page["offset"])
     return {"articles": shown.articles, "articlesCount": shown.count}
 
 
-def _article(slug: str, viewer: User | None) -> dict:
-    return {"article": reads.article(slug, viewer and viewer.id).articles[0]}
+def _article(slug: str, viewer_id: int | None) -> dict:
+    return {"article": reads.article(slug, viewer_id).articles[0]}
 
 
 @blueprint.get("/articles")
 @token_optional
-def list_articles(viewer: User | None):
+def list_articles(viewer_id: int | None):
     filters = load(LIST_QUERY, request.args)
     page = {"limit": filters.pop("limit"), "offset": filters.pop("offset")}
-    return _article_list(filters, viewer, page)
+    return _article_list(filters, viewer_id, page)
 
 
 @blueprint.get("/articles/feed")
-@token_required
-def feed(current_user: User):
+@token_required_for_reading
+def feed(viewer_id: int):
     page = load(PAGE_QUERY, request.args)
-    return _article_list({"feed_of": current_user.id}, current_user, page)
+    return _article_list({"feed_of": viewer_id}, viewer_id, page)
 
 
 @blueprint.post("/articles")
@@ -50,13 +48,13 @@ def feed(current_user: User):
 def create_article(current_user: User):
     fields = unwrap("article", ArticleCreate())
     article = services.create_article(current_user, fields)
-    return _article(article.slug, current_user), 201
+    return _article(article.slug, current_user.id), 201
 
 
 @blueprint.get("/articles/<slug>")
 @token_optional
-def get_article(slug: str, viewer: User | None):
-    return _article(slug, viewer)
+def get_article(slug: str, viewer_id: int | None):
+    return _article(slug, viewer_id)
 
 
 @blueprint.put("/articles/<slug>")
@@ -65,7 +63,7 @@ def update_article(slug: str, current_user: User):
     article = Article.by_slug_or_404(slug)
     changes = unwrap("article", ArticleUpdate())
     article = services.update_article(article, current_user, changes)
-    return _article(article.slug, current_user)
+    return _article(article.slug, current_user.id)
 
 
 @blueprint.delete("/articles/<slug>")
@@ -80,7 +78,7 @@ def delete_article(slug: str, current_user: User):
 def favorite(slug: str, current_user: User):
     article = Article.by_slug_or_404(slug)
     services.favorite(article, current_user)
-    return _article(article.slug, current_user)
+    return _article(article.slug, current_user.id)
 
 
 @blueprint.delete("/articles/<slug>/favorite")
@@ -88,7 +86,7 @@ def favorite(slug: str, current_user: User):
 def unfavorite(slug: str, current_user: User):
     article = Article.by_slug_or_404(slug)
     services.unfavorite(article, current_user)
-    return _article(article.slug, current_user)
+    return _article(article.slug, current_user.id)
 
 
 @blueprint.get("/tags")

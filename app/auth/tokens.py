@@ -10,9 +10,11 @@ from datetime import timedelta
 
 import jwt
 from flask import current_app
+from sqlalchemy import select
 
 from app.database import utcnow
 from app.errors import Unauthorized
+from app.extensions import db
 from app.users.models import User
 
 ALGORITHM = "HS256"
@@ -41,6 +43,29 @@ def sign_in(user: User) -> SignedInUser:
 
 def user_from_token(token: str) -> User:
     """Return the user a valid token names, or raise Unauthorized."""
+    user_id, version = _verified_claims(token)
+    user = User.by_id(user_id)
+    _check_account(user, version)
+    return user
+
+
+def user_id_from_token(token: str) -> int:
+    """Return the id of the user a valid token names, or raise Unauthorized.
+
+    Checks the account as user_from_token does, from its two columns instead of a loaded
+    user: a signed-in read needs only the id, and loading the user through the ORM cost a
+    sixth of a cached list's CPU.
+    """
+    user_id, version = _verified_claims(token)
+    account = db.session.execute(
+        select(User.is_active, User.token_version).where(User.id == user_id)
+    ).first()
+    _check_account(account, version)
+    return user_id
+
+
+def _verified_claims(token: str) -> tuple[int, object]:
+    """Return the user id and token version a validly signed, unexpired token claims."""
     try:
         claims = jwt.decode(
             token,
@@ -53,16 +78,16 @@ def user_from_token(token: str) -> User:
         raise Unauthorized({"token": ["is invalid or expired"]}) from error
     if not 0 < user_id <= MAX_USER_ID:
         raise Unauthorized({"token": ["is invalid or expired"]})
-    user = User.by_id(user_id)
-    if user is None:
+    return user_id, claims.get("ver", 0)
+
+
+def _check_account(account, version) -> None:
+    """Raise Unauthorized unless the account (a user, or a row of its is_active and
+    token_version) exists, is active and is still at the token's version."""
+    if account is None:
         raise Unauthorized({"token": ["names a user who no longer exists"]})
-    if not user.is_active:
+    if not account.is_active:
         raise Unauthorized({"token": ["belongs to a deactivated account"]})
-    if not _is_current_version(claims.get("ver", 0), user):
-        raise Unauthorized({"token": ["has been revoked; sign in again"]})
-    return user
-
-
-def _is_current_version(version, user: User) -> bool:
     # bool is an int in Python: a "ver" of true must not pass for version 1.
-    return type(version) is int and version == user.token_version
+    if not (type(version) is int and version == account.token_version):
+        raise Unauthorized({"token": ["has been revoked; sign in again"]})

@@ -16,9 +16,9 @@ blueprint = Blueprint("comments_api", __name__)
 
 @blueprint.get("/articles/<slug>/comments")
 @token_optional
-def list_comments(slug: str, viewer: User | None):
+def list_comments(slug: str, viewer_id: int | None):
     article = Article.by_slug_or_404(slug)
-    views = CommentView.for_article(article, viewer and viewer.id)
+    views = CommentView.for_article(article, viewer_id)
     return {"comments": CommentOut(many=True).dump(views)}
 
 

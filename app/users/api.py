@@ -28,9 +28,9 @@ def update_current_user(current_user: User):
 
 @blueprint.get("/profiles/<username>")
 @token_optional
-def profile(username: str, viewer: User | None):
+def profile(username: str, viewer_id: int | None):
     user = User.by_username_or_404(username)
-    return wrap("profile", ProfileOut(), ProfileView.of(user, viewer and viewer.id))
+    return wrap("profile", ProfileOut(), ProfileView.of(user, viewer_id))
 
 
 @blueprint.post("/profiles/<username>/follow")

@@ -270,3 +270,25 @@ def test_clients_cannot_set_their_own_account_flags_or_token_version(client, db)
     jake = User.by_username("jake")
     assert (jake.is_admin, jake.is_active, jake.token_version) == (False, True, 0)
     assert get_current_user(client, token).status_code == 200
+
+
+@pytest.mark.parametrize("path", [CURRENT_USER, "/api/v1/articles", "/api/v1/articles/feed"])
+def test_reads_that_load_only_the_users_id_refuse_the_same_tokens(client, db, make_user, path):
+    deleted, deactivated, revoked, holder = make_user(), make_user(), make_user(), make_user()
+    refused = {
+        issue_token(deleted): "names a user who no longer exists",
+        issue_token(deactivated): "belongs to a deactivated account",
+        issue_token(revoked): "has been revoked; sign in again",
+        signed(claims_for(holder, ver=True)): "has been revoked; sign in again",
+        signed(claims_for(holder), ANOTHER_KEY): "is invalid or expired",
+    }
+    db.session.delete(deleted)
+    db.session.commit()
+    services.deactivate(deactivated)
+    services.set_password(revoked, "a-fresh-passphrase-9")
+
+    for token, message in refused.items():
+        response = client.get(path, headers={"Authorization": f"Token {token}"})
+        assert_refused(response, message)
+    held = client.get(path, headers={"Authorization": f"Token {issue_token(holder)}"})
+    assert held.status_code == 200
