@@ -5,18 +5,22 @@ names them (DATABASE_URL, REDIS_URL) and the production configuration (CONDUIT_C
 SECRET_KEY, rate limits high enough never to refuse): seeds the standard dataset, then for
 each cache mode serves the app with gunicorn (gunicorn.conf.py, production configuration)
 beside the bare baseline (bench/bare.py, same gunicorn settings), drives every endpoint with
-wrk (each compared endpoint right after its bare counterpart), counts the SQL statements
-each endpoint runs once warm, and reads the workers' memory. Prints a table and writes
-bench/results.json.
+wrk, counts the SQL statements each endpoint runs once warm, and reads the workers' memory.
+Prints a table and writes bench/results.json.
 
-BENCH_DURATION (15) and BENCH_WARMUP (5) seconds, BENCH_THREADS (2), BENCH_CONNECTIONS (32)
-tune wrk; WEB_CONCURRENCY and GUNICORN_THREADS tune gunicorn as in production.
+Each endpoint is measured for BENCH_DURATION seconds in BENCH_ROUNDS rounds, after a
+BENCH_WARMUP; a compared endpoint's rounds alternate with its bare counterpart's, and each
+figure is the median of its rounds, so that both sides see the machine alike even when its
+speed drifts during the run (it does, on a shared host). BENCH_THREADS (2) and
+BENCH_CONNECTIONS (32) tune wrk; WEB_CONCURRENCY and GUNICORN_THREADS tune gunicorn as in
+production.
 """
 
 import json
 import os
 import re
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -40,6 +44,7 @@ ROOT = BENCH.parent
 RESULTS = BENCH / "results.json"
 DURATION = int(os.environ.get("BENCH_DURATION", 15))
 WARMUP = int(os.environ.get("BENCH_WARMUP", 5))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", 3))
 THREADS = int(os.environ.get("BENCH_THREADS", 2))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", 32))
 TIMEOUT_SECONDS = 30
@@ -223,11 +228,23 @@ def wrk(url: str, headers: dict, script: str | None, seconds: int, **env: str) -
     ).stdout
 
 
-def measure(url: str, headers: dict, script: str | None = None, **env: str) -> Figures:
-    """Warm up, then return what wrk measured."""
-    wrk(url, headers, script, WARMUP, **env)
-    settle(url[: url.index("/", len("http://"))])
-    output = wrk(url, headers, script, DURATION, **env)
+@dataclass
+class Target:
+    """What wrk drives: a URL, with its headers, script and the script's environment."""
+
+    url: str
+    headers: dict
+    script: str | None = None
+    env: dict | None = None
+
+    def run(self, seconds: int) -> str:
+        return wrk(self.url, self.headers, self.script, seconds, **(self.env or {}))
+
+    def settle(self) -> None:
+        settle(self.url[: self.url.index("/", len("http://"))])
+
+
+def figures_of(output: str) -> Figures:
     latencies = {match[0]: float(match[1]) * UNITS[match[2]] for match in LATENCY.findall(output)}
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     sockets = re.search(
@@ -239,11 +256,36 @@ def measure(url: str, headers: dict, script: str | None = None, **env: str) -> F
     return Figures(rps, latencies["50"], latencies["99"], errors)
 
 
+def median_of(rounds: list[Figures]) -> Figures:
+    """Return each figure's median over the rounds; errors are summed."""
+    return Figures(
+        rps=statistics.median(figures.rps for figures in rounds),
+        p50_ms=statistics.median(figures.p50_ms for figures in rounds),
+        p99_ms=statistics.median(figures.p99_ms for figures in rounds),
+        errors=sum(figures.errors for figures in rounds),
+    )
+
+
+def measure(*targets: Target) -> list[Figures]:
+    """Warm each target up, then measure them in turn, ROUNDS times, for DURATION seconds in
+    all; return each target's medians."""
+    for target in targets:
+        target.run(WARMUP)
+        target.settle()
+    rounds: list[list[Figures]] = [[] for _ in targets]
+    seconds = max(1, round(DURATION / ROUNDS))
+    for _ in range(ROUNDS):
+        for target, measured in zip(targets, rounds, strict=True):
+            measured.append(figures_of(target.run(seconds)))
+            target.settle()
+    return [median_of(measured) for measured in rounds]
+
+
 def run_mode(cache_enabled: bool, email: str, slug: str, run_name: str):
     """Return each endpoint's figures and the workers' memory with the cache on or off.
 
-    The baseline serves beside Conduit, idle while Conduit is measured: each compared
-    endpoint is measured right after its bare counterpart, so both see the same machine.
+    The baseline serves beside Conduit, idle while Conduit is measured; a compared endpoint's
+    rounds alternate with its bare counterpart's.
     """
     flush_redis()
     app = bench_app(cache_enabled)
@@ -251,30 +293,23 @@ def run_mode(cache_enabled: bool, email: str, slug: str, run_name: str):
     bare_log, log = BENCH / f".bare-{run_name}.log", BENCH / f".conduit-{run_name}.log"
     bare = start_gunicorn("bench.bare:app", BARE_PORT, bare_log, BARE_DATABASE_URL=database)
     server = start_gunicorn("wsgi:app", APP_PORT, log, CACHE_ENABLED="1" if cache_enabled else "0")
-    base = f"http://127.0.0.1:{APP_PORT}"
+    base, bare_base = f"http://127.0.0.1:{APP_PORT}", f"http://127.0.0.1:{BARE_PORT}"
     token = login(base, email)
     results = {}
     try:
         for endpoint in ENDPOINTS:
             headers = {"Authorization": f"Token {token}"} if endpoint.token else {}
             path = endpoint.path.format(slug=slug)
-            baseline = None
+            env = {"BENCH_EMAIL": email, "BENCH_PASSWORD": DEMO_PASSWORD, "BENCH_RUN": run_name}
+            conduit = Target(base + path, headers, endpoint.script, env)
             if endpoint.baseline:
                 bare_path = BARE_ENDPOINTS[endpoint.baseline].format(slug=slug)
-                baseline = measure(f"http://127.0.0.1:{BARE_PORT}{bare_path}", {})
-            figures = measure(
-                base + path,
-                headers,
-                endpoint.script,
-                BENCH_EMAIL=email,
-                BENCH_PASSWORD=DEMO_PASSWORD,
-                BENCH_RUN=run_name,
-            )
-            settle(base)
-            figures.statements = count_statements(app, endpoint, path, headers, email)
-            if baseline:
+                baseline, figures = measure(Target(f"{bare_base}{bare_path}", {}), conduit)
                 figures.baseline = asdict(baseline)
                 figures.ratio = round(figures.rps / baseline.rps, 2)
+            else:
+                (figures,) = measure(conduit)
+            figures.statements = count_statements(app, endpoint, path, headers, email)
             results[endpoint.name] = figures
         rss = worker_rss_mb(server)
     finally:
@@ -322,9 +357,10 @@ def check_targets(mode: str, results: dict[str, Figures], rss: list[float]) -> l
 
 def table(report: dict) -> str:
     lines = [
-        f"wrk -t{THREADS} -c{CONNECTIONS} -d{DURATION}s (after {WARMUP}s warm-up); "
+        f"wrk -t{THREADS} -c{CONNECTIONS}, {DURATION}s in {ROUNDS} rounds (after {WARMUP}s "
+        "warm-up), medians; "
         f"gunicorn workers={report['gunicorn']['workers']} threads={report['gunicorn']['threads']}",
-        "ratio: to the bare baseline measured just before (bare rps); home page: to this "
+        "ratio: to the bare baseline measured in alternation (bare rps); home page: to this "
         "mode's anonymous list API rate",
     ]
     header = (
@@ -354,7 +390,7 @@ def main() -> None:
         "workers": os.environ.get("WEB_CONCURRENCY") or "gunicorn.conf.py default",
         "threads": os.environ.get("GUNICORN_THREADS") or "1",
     }
-    report = {"gunicorn": gunicorn, "duration_s": DURATION, "warmup_s": WARMUP}
+    report = {"gunicorn": gunicorn, "duration_s": DURATION, "warmup_s": WARMUP, "rounds": ROUNDS}
     for mode, cache_enabled in (("cache off", False), ("cache on", True)):
         print(f"== {mode}", flush=True)
         results, rss = run_mode(cache_enabled, email, slug, mode.replace(" ", "-"))
