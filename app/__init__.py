@@ -1,5 +1,6 @@
 """The application factory: it wires things up and does nothing else."""
 
+import orjson
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -60,7 +61,7 @@ def trust_proxies(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    limit_postgres_connect_time(app)
+    set_engine_options(app)
     db.init_app(app)
     redis_client.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
@@ -69,12 +70,14 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
 
 
-def limit_postgres_connect_time(app: Flask) -> None:
-    """Give up connecting to an unreachable PostgreSQL host in seconds, not the OS's minutes."""
+def set_engine_options(app: Flask) -> None:
+    """Decode JSON columns (an article's tags) with orjson, several times faster than the
+    standard library; give up connecting to an unreachable PostgreSQL host in seconds, not
+    the OS's minutes."""
+    options = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "json_deserializer": orjson.loads}
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
-        connect_args = {"connect_timeout": app.config["DB_CONNECT_TIMEOUT"]}
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "connect_args": connect_args}
+        options["connect_args"] = {"connect_timeout": app.config["DB_CONNECT_TIMEOUT"]}
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def register_blueprints(app: Flask) -> None:

@@ -8,6 +8,7 @@ from functools import cache
 from sqlalchemy import (
     JSON,
     Select,
+    String,
     bindparam,
     exists,
     false,
@@ -30,7 +31,6 @@ from app.articles.models import (
 )
 from app.errors import NotFound
 from app.extensions import db
-from app.schemas import timestamp
 from app.users.models import ProfileView, follows, is_following
 
 
@@ -50,6 +50,29 @@ def _json_agg(element, compiler, **kwargs):
 @compiles(JsonArray, "sqlite")
 def _json_group_array(element, compiler, **kwargs):
     return f"json_group_array({compiler.process(element.clauses, **kwargs)})"
+
+
+class IsoTimestamp(FunctionElement):
+    """A timestamp as the API writes it (app.schemas.timestamp), written by the database:
+    UTC ISO 8601 with milliseconds, truncated. Formatting forty of them a page in Python
+    cost a fifth of an uncached list's CPU."""
+
+    type = String()
+    name = "iso_timestamp"
+    inherit_cache = True
+
+
+@compiles(IsoTimestamp)
+def _to_char(element, compiler, **kwargs):
+    moment = compiler.process(element.clauses, **kwargs)
+    return f"""to_char({moment} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"""
+
+
+@compiles(IsoTimestamp, "sqlite")
+def _iso_text(element, compiler, **kwargs):
+    # SQLAlchemy stores SQLite datetimes as UTC text, 'YYYY-MM-DD HH:MM:SS.ffffff'.
+    moment = compiler.process(element.clauses, **kwargs)
+    return f"substr({moment}, 1, 10) || 'T' || substr({moment}, 12, 12) || 'Z'"
 
 
 def tag_names_of(article_id_column):
@@ -85,21 +108,21 @@ CARD_COLUMNS = ("id", "slug", "title", "description", "created_at", "updated_at"
 
 def _card_query(source, viewer_id) -> Select:
     """Return the select of the articles in source (the table, or a page of it holding
-    CARD_COLUMNS) as viewer_id sees them: their own columns, their author's, their tags and
-    favorites; the caller filters and orders."""
+    CARD_COLUMNS) as viewer_id sees them, in the order public_article reads: their own
+    columns, their author's, their tags and favorites; the caller filters and orders."""
     columns = [
         source.c.id,
+        source.c.author_id,
         source.c.slug,
         source.c.title,
         source.c.description,
-        source.c.created_at,
-        source.c.updated_at,
-        users.c.id.label("author_id"),
+        IsoTimestamp(source.c.created_at).label("created"),
+        IsoTimestamp(source.c.updated_at).label("updated"),
+        tag_names_of(source.c.id).label("tag_names"),
+        favorites_count_of(source.c.id).label("favorites_count"),
         users.c.username,
         users.c.bio,
         users.c.image,
-        tag_names_of(source.c.id).label("tag_names"),
-        favorites_count_of(source.c.id).label("favorites_count"),
         is_favorited(viewer_id, source.c.id).label("favorited"),
         is_following(viewer_id, source.c.author_id).label("following"),
     ]
@@ -125,15 +148,19 @@ def _page_query(given: frozenset[str], for_viewer: bool, counting: bool) -> Sele
     rows = _card_query(page, viewer_id)
     if not counting:
         return rows.order_by(page.c.created_at.desc(), page.c.id.desc())
-    rows = rows.subquery()
+    rows = rows.add_columns(page.c.created_at).subquery()
     counted = listing.order_by(None).subquery()
     total = select(func.count().label("total")).select_from(counted).subquery()
     # Outer-joined to the count, so that an empty page still says how many there are.
     return (
-        select(total.c.total, rows)
+        select(*(rows.c[column.key] for column in _CARD_ROW), total.c.total)
         .select_from(total.outerjoin(rows, true()))
         .order_by(rows.c.created_at.desc(), rows.c.id.desc())
     )
+
+
+# The columns of a card row, by name.
+_CARD_ROW = _card_query(articles, None).selected_columns
 
 
 @cache
@@ -190,31 +217,28 @@ class ArticleView:
         return ProfileView(user=self.article.author, following=self.following)
 
 
-def public_article(row) -> dict:
+def public_article(row, *, with_body: bool = False) -> dict:
     """Return a card query's row as the API's article object as every reader sees it: not
-    favorited, author not followed; the body only where the row holds it.
+    favorited, author not followed; with_body, the row holds the body last.
 
     Built by hand, not dumped through ArticleOut (which documents it in app/openapi.py): a
     list page is twenty of these, and a schema dump costs more than the query behind it.
     """
+    _, _, slug, title, description, created, updated, tag_names, favorites_count = row[:9]
+    username, bio, image = row[9:12]
     article = {
-        "slug": row.slug,
-        "title": row.title,
-        "description": row.description,
-        "tagList": sorted(row.tag_names or ()),
-        "createdAt": timestamp(row.created_at),
-        "updatedAt": timestamp(row.updated_at),
+        "slug": slug,
+        "title": title,
+        "description": description,
+        "tagList": sorted(tag_names or ()),
+        "createdAt": created,
+        "updatedAt": updated,
         "favorited": False,
-        "favoritesCount": row.favorites_count,
-        "author": {
-            "username": row.username,
-            "bio": row.bio,
-            "image": row.image,
-            "following": False,
-        },
+        "favoritesCount": favorites_count,
+        "author": {"username": username, "bio": bio, "image": image, "following": False},
     }
-    if "body" in row._fields:
-        article["body"] = row.body
+    if with_body:
+        article["body"] = row[-1]
     return article
 
 

@@ -71,9 +71,9 @@ def _view_of(article: dict, article_id: int, author_id: int) -> ArticleView:
     return ArticleView(card, article["favoritesCount"], article["favorited"], author["following"])
 
 
-def _public(rows, count: int) -> ArticleList:
+def _public(rows, count: int, *, with_body: bool = False) -> ArticleList:
     """Return the card rows' articles as every reader sees them, whoever the rows' viewer."""
-    articles = [public_article(row) for row in rows]
+    articles = [public_article(row, with_body=with_body) for row in rows]
     return ArticleList(articles, [[row.id, row.author_id] for row in rows], count)
 
 
@@ -115,14 +115,18 @@ def article_list(filters: dict, viewer_id: int | None, *, limit: int, offset: in
     return public.mark(*_marks_in(rows))
 
 
+def depends_on(slug: str) -> tuple[str, ...]:
+    """Return the versions an article's entry depends on."""
+    return (cache.article_version(slug), cache.PROFILES)
+
+
 def article(slug: str, viewer_id: int | None) -> ArticleList:
     """Return the article with this slug, body included, as viewer_id sees it; raise NotFound."""
-    depends_on = (cache.article_version(slug), cache.PROFILES)
-    found = cache.lookup("article", [slug], depends_on)
+    found = cache.lookup("article", [slug], depends_on(slug))
     if found.hit:
         return ArticleList(**found.value).for_viewer(viewer_id)
     row = article_row_or_404(slug, viewer_id)
-    public = _public([row], 1)
+    public = _public([row], 1, with_body=True)
     found.store(vars(public))
     return public.mark(*_marks_in([row]))
 
