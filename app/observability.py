@@ -5,7 +5,6 @@ No header, cookie or body is ever logged, and the path goes without its query st
 are where passwords and tokens travel.
 """
 
-import json
 import logging
 import re
 import sys
@@ -13,6 +12,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+import orjson
 from flask import Flask, g, has_app_context, request, request_finished, request_started
 from sqlalchemy import inspect
 
@@ -49,7 +49,7 @@ class JsonFormatter(logging.Formatter):
             entry["exc_info"] = self.formatException(record.exc_info)
         if record.stack_info:
             entry["stack_info"] = self.formatStack(record.stack_info)
-        return json.dumps(entry, default=str)
+        return orjson.dumps(entry, default=str).decode()
 
 
 class RequestIdFilter(logging.Filter):

@@ -7,7 +7,9 @@ answers (the API's JSON, static files) are never meant to be rendered as a page,
 policy allows nothing.
 """
 
-from flask import Flask, Response, current_app, request, session
+from dataclasses import dataclass
+
+from flask import Flask, Response, request, session
 
 from app.errors import NotFound, ValidationFailed, is_api_request
 from app.schemas import NUL_MESSAGE
@@ -37,9 +39,42 @@ PAGE_HEADERS = {"Cross-Origin-Opener-Policy": "same-origin"}
 READS = frozenset({"GET", "HEAD"})
 
 
+def _keyed(headers: dict[str, str]) -> tuple[tuple[str, str, str], ...]:
+    """Return the headers as (lower-cased name, name, value): names are caseless."""
+    return tuple((name.lower(), name, value) for name, value in headers.items())
+
+
+@dataclass(frozen=True)
+class SecurityHeaders:
+    """The headers every response gets unless its view set them, a page's and the others',
+    worked out once from the configuration rather than on every response."""
+
+    page: tuple[tuple[str, str, str], ...]
+    other: tuple[tuple[str, str, str], ...]
+
+    @classmethod
+    def for_config(cls, hsts_seconds: int) -> "SecurityHeaders":
+        https_only = HTTPS_ONLY_POLICY if hsts_seconds else ()
+        hsts = {"Strict-Transport-Security": f"max-age={hsts_seconds}"} if hsts_seconds else {}
+        page = HEADERS | PAGE_HEADERS | hsts
+        page["Content-Security-Policy"] = "; ".join(PAGE_POLICY + https_only)
+        other = HEADERS | hsts | {"Content-Security-Policy": "; ".join(NOTHING_POLICY)}
+        return cls(page=_keyed(page), other=_keyed(other))
+
+    def __call__(self, response: Response) -> Response:
+        headers = response.headers
+        present = {name.lower() for name, _ in headers.items()}
+        is_page = headers.get("Content-Type", "").startswith("text/html")
+        defaults = self.page if is_page else self.other
+        headers.extend([(name, value) for key, name, value in defaults if key not in present])
+        if request.endpoint != "static":
+            set_cache_control(response)
+        return response
+
+
 def register_security_headers(app: Flask) -> None:
     app.before_request(refuse_nul_characters)
-    app.after_request(add_security_headers)
+    app.after_request(SecurityHeaders.for_config(app.config["HSTS_SECONDS"]))
 
 
 def refuse_nul_characters() -> None:
@@ -56,26 +91,6 @@ def refuse_nul_characters() -> None:
             raise ValidationFailed({name: [NUL_MESSAGE]})
 
 
-def add_security_headers(response: Response) -> Response:
-    page = response.mimetype == "text/html"
-    for name, value in (HEADERS | PAGE_HEADERS if page else HEADERS).items():
-        response.headers.setdefault(name, value)
-    response.headers.setdefault("Content-Security-Policy", content_security_policy(page))
-    hsts_seconds = current_app.config["HSTS_SECONDS"]
-    if hsts_seconds:
-        response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts_seconds}")
-    if request.endpoint != "static":
-        set_cache_control(response)
-    return response
-
-
-def content_security_policy(page: bool) -> str:
-    if not page:
-        return "; ".join(NOTHING_POLICY)
-    https_only = HTTPS_ONLY_POLICY if current_app.config["HSTS_SECONDS"] else ()
-    return "; ".join(PAGE_POLICY + https_only)
-
-
 def holds_private_data() -> bool:
     """Return whether this answer may hold what only the requester may see.
 
@@ -89,9 +104,14 @@ def holds_private_data() -> bool:
 
 def set_cache_control(response: Response) -> None:
     """Forbid storing private answers; let caches keep public ones only if they revalidate."""
+    headers = response.headers
     if holds_private_data():
-        response.headers["Cache-Control"] = "no-store"
-    else:
-        response.headers.setdefault("Cache-Control", "no-cache")
+        headers["Cache-Control"] = "no-store"
+    elif "Cache-Control" not in headers:
+        headers["Cache-Control"] = "no-cache"
     if is_api_request():
-        response.vary.add("Authorization")
+        vary = headers.get("Vary")
+        if not vary:
+            headers["Vary"] = "Authorization"
+        elif "authorization" not in vary.lower():
+            headers["Vary"] = f"{vary}, Authorization"
