@@ -209,24 +209,29 @@ def cached(name: str, *, depends_on: Iterable[str]) -> Callable:
     return decorator
 
 
-def cached_page(name: str, *, depends_on: Iterable[str]) -> Callable:
-    """Cache the HTML the decorated page view renders for visitors who send no cookie at all:
-    they are all anonymous alike. Anyone with a cookie (a session, a flash message, a CSRF
-    token) is served a fresh page, and so is a page that started a session."""
-    depends_on = tuple(depends_on)
+def cached_response(name: str, *, depends_on: Callable[..., Iterable[str]]) -> Callable:
+    """Cache the answer the decorated GET view gives requests without credentials, which
+    all get the same one: no Authorization header (the API's) and no cookie at all (the
+    pages' session, flash messages, CSRF token). A hit is the stored body as it was sent,
+    with no data to decode or encode.
+
+    depends_on returns the versions the answer depends on, from the view's arguments. Only
+    a 200 is stored, and no page that started a session.
+    """
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(*args, **kwargs):
-            if request.cookies:
+            if "Authorization" in request.headers or request.cookies:
                 return view(*args, **kwargs)
-            found = lookup(name, [request.full_path], depends_on)
+            found = lookup(name, [request.full_path], depends_on(*args, **kwargs))
             if found.hit:
-                return found.value
-            page = view(*args, **kwargs)
-            if isinstance(page, str) and not session.modified:
-                found.store(page)
-            return page
+                body, mimetype = found.value
+                return current_app.response_class(body, mimetype=mimetype)
+            response = current_app.make_response(view(*args, **kwargs))
+            if response.status_code == 200 and not session.modified:
+                found.store([response.get_data(as_text=True), response.mimetype])
+            return response
 
         return wrapper
 

@@ -2,6 +2,7 @@
 
 from flask import Blueprint, request
 
+from app import cache
 from app.articles import reads, services
 from app.articles.models import Article
 from app.articles.schemas import ArticleCreate, ArticleQuery, ArticleUpdate, PageQuery
@@ -29,6 +30,7 @@ def _article(slug: str, viewer_id: int | None) -> dict:
 
 @blueprint.get("/articles")
 @token_optional
+@cache.cached_response("articles-answer", depends_on=lambda viewer_id: reads.LISTS_DEPEND_ON)
 def list_articles(viewer_id: int | None):
     filters = load(LIST_QUERY, request.args)
     page = {"limit": filters.pop("limit"), "offset": filters.pop("offset")}
@@ -53,6 +55,7 @@ def create_article(current_user: User):
 
 @blueprint.get("/articles/<slug>")
 @token_optional
+@cache.cached_response("article-answer", depends_on=lambda slug, viewer_id: reads.depends_on(slug))
 def get_article(slug: str, viewer_id: int | None):
     return _article(slug, viewer_id)
 

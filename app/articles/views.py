@@ -23,6 +23,7 @@ from app.pages import (
 blueprint = Blueprint("articles", __name__)
 
 POPULAR_TAGS = 20
+HOME_PAGE_DEPENDS_ON = (cache.ARTICLE_LISTS, cache.PROFILES, cache.TAGS)
 TAG_SEPARATOR = re.compile(r"\s*,\s*")
 
 
@@ -37,7 +38,7 @@ def _feed_page(listing, *, tab: str, tag: str | None = None):
 
 
 @blueprint.get("/")
-@cache.cached_page("home-page", depends_on=[cache.ARTICLE_LISTS, cache.PROFILES, cache.TAGS])
+@cache.cached_response("home-page", depends_on=lambda: HOME_PAGE_DEPENDS_ON)
 def home():
     tag = request.args.get("tag", "").strip() or None
     return _feed_page(Article.listing(tag=tag), tab="tag" if tag else "global", tag=tag)
