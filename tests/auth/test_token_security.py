@@ -7,12 +7,15 @@ import base64
 import hashlib
 import hmac
 import json
+import time
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import jwt
 import pytest
 from flask import current_app
 
+from app.auth import tokens
 from app.auth.tokens import issue_token
 from app.users import services
 from app.users.models import User
@@ -116,6 +119,16 @@ def test_a_token_with_a_changed_header_is_refused(client, make_user):
 def test_an_expired_token_is_refused(client, make_user):
     past = datetime.now(UTC) - timedelta(hours=2)
     token = signed(claims_for(make_user(), iat=past, exp=past + timedelta(hours=1)))
+
+    assert_refused(get_current_user(client, token), "is invalid or expired")
+
+
+def test_a_token_accepted_before_is_refused_once_it_expires(client, make_user, monkeypatch):
+    token = signed(claims_for(make_user()))
+    assert get_current_user(client, token).status_code == 200
+
+    later = time.time() + 3600
+    monkeypatch.setattr(tokens, "time", SimpleNamespace(time=lambda: later))
 
     assert_refused(get_current_user(client, token), "is invalid or expired")
 
