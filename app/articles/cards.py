@@ -6,9 +6,12 @@ from datetime import datetime
 from functools import cache
 
 from sqlalchemy import (
+    ARRAY,
     JSON,
+    Integer,
     Select,
     String,
+    any_,
     bindparam,
     exists,
     false,
@@ -249,28 +252,33 @@ def page_rows(filters: dict, viewer_id: int | None, *, limit: int, offset: int, 
     given = {name: value for name, value in filters.items() if value is not None}
     query = _page_query(frozenset(given), viewer_id is not None, counting)
     parameters = {**given, "limit": limit, "offset": offset, "viewer_id": viewer_id}
-    return db.session.execute(query, parameters).all()
+    return db.session.connection().execute(query, parameters).all()
 
 
 def article_row_or_404(slug: str, viewer_id: int | None):
     """Return the row, body included, of the article with this slug, or raise NotFound."""
     query = _article_query(viewer_id is not None)
-    row = db.session.execute(query, {"slug": slug, "viewer_id": viewer_id}).first()
+    row = db.session.connection().execute(query, {"slug": slug, "viewer_id": viewer_id}).first()
     if row is None:
         raise NotFound({"article": [f"no article with slug {slug!r}"]})
     return row
 
 
 @cache
-def _marks_query() -> Select:
+def _marks_query(on_postgresql: bool):
     viewer_id = bindparam("viewer_id")
+
+    def among(column, name: str):
+        if on_postgresql:
+            # One array parameter: expanding IN would render the statement anew each time.
+            return column == any_(bindparam(name, type_=ARRAY(Integer)))
+        return column.in_(bindparam(name, expanding=True))
+
     favorited = select(literal("favorite"), favorites.c.article_id).where(
-        favorites.c.user_id == viewer_id,
-        favorites.c.article_id.in_(bindparam("article_ids", expanding=True)),
+        favorites.c.user_id == viewer_id, among(favorites.c.article_id, "article_ids")
     )
     followed = select(literal("follow"), follows.c.followed_id).where(
-        follows.c.follower_id == viewer_id,
-        follows.c.followed_id.in_(bindparam("author_ids", expanding=True)),
+        follows.c.follower_id == viewer_id, among(follows.c.followed_id, "author_ids")
     )
     return union_all(favorited, followed)
 
@@ -281,7 +289,9 @@ def viewer_marks(
     """Return which of these articles viewer_id favorited and which of these authors they
     follow, in one query."""
     parameters = {"viewer_id": viewer_id, "article_ids": article_ids, "author_ids": author_ids}
+    connection = db.session.connection()
+    query = _marks_query(connection.dialect.name == "postgresql")
     marks = {"favorite": set(), "follow": set()}
-    for kind, marked_id in db.session.execute(_marks_query(), parameters):
+    for kind, marked_id in connection.execute(query, parameters):
         marks[kind].add(marked_id)
     return marks["favorite"], marks["follow"]

@@ -12,11 +12,9 @@ from functools import lru_cache
 
 import jwt
 from flask import current_app
-from sqlalchemy import select
 
 from app.database import utcnow
 from app.errors import Unauthorized
-from app.extensions import db
 from app.users.models import User
 
 ALGORITHM = "HS256"
@@ -60,10 +58,7 @@ def user_id_from_token(token: str) -> int:
     sixth of a cached list's CPU.
     """
     user_id, version = _verified_claims(token)
-    account = db.session.execute(
-        select(User.is_active, User.token_version).where(User.id == user_id)
-    ).first()
-    _check_account(account, version)
+    _check_account(User.account_state(user_id), version)
     return user_id
 
 

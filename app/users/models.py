@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     exists,
     false,
     func,
@@ -102,6 +103,15 @@ class User(UserMixin, db.Model):
     @classmethod
     def by_id(cls, user_id: int) -> "User | None":
         return db.session.get(cls, user_id)
+
+    @classmethod
+    def account_state(cls, user_id: int):
+        """Return the row of the user's is_active and token_version, None without the user.
+
+        Without loading the user, and through the session's connection with a statement
+        built once: this runs before every signed-in read.
+        """
+        return db.session.connection().execute(_account_state(), {"user_id": user_id}).first()
 
     @classmethod
     def by_username(cls, username: str) -> "User | None":
@@ -204,3 +214,8 @@ class ProfileView:
             return cls(user=user, following=False)
         following = db.session.scalar(select(is_following(viewer_id, user.id)))
         return cls(user=user, following=bool(following))
+
+
+@cache
+def _account_state() -> Select:
+    return select(User.is_active, User.token_version).where(User.id == bindparam("user_id"))
