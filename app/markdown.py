@@ -6,6 +6,7 @@ handlers and inline styles never reach the page.
 """
 
 import re
+from functools import lru_cache
 
 import nh3
 from markdown_it import MarkdownIt
@@ -30,6 +31,7 @@ LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 IMAGE_SCHEMES = ("http://", "https://")
 IMAGE_WITHOUT_SOURCE = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
 IMAGE_WITHOUT_ALT = re.compile(r"<img(?![^>]*\salt=)")
+RENDERED_KEPT = 256
 
 
 def _demote_headings(state: StateCore) -> None:
@@ -69,6 +71,9 @@ _cleaner = nh3.Cleaner(
 )
 
 
+# Rendering a 2 KB article takes longer than everything else its page does, and the HTML
+# depends on the source alone: the most recently rendered are kept, keyed by their source.
+@lru_cache(maxsize=RENDERED_KEPT)
 def render_markdown(source: str) -> Markup:
     """Return source rendered from CommonMark to HTML that is safe to put in a page."""
     html = _cleaner.clean(_markdown.render(source))
