@@ -13,6 +13,7 @@ from sqlalchemy import Select
 
 from app.articles import reads
 from app.articles.models import listing_filters_of
+from app.auth.tokens import Reader
 from app.comments.models import CommentView
 from app.errors import NotFound
 from app.markdown import render_markdown
@@ -34,6 +35,12 @@ def signed_in_user() -> User | None:
 def viewer_id() -> int | None:
     user = signed_in_user()
     return user and user.id
+
+
+def reader() -> Reader | None:
+    """Return the signed-in user as the article reads take them, or None."""
+    user = signed_in_user()
+    return user and Reader.of(user)
 
 
 def _leaves_site(url: str) -> bool:
@@ -113,7 +120,7 @@ def article_page(listing: Select) -> Pagination:
     number = requested_page_number()
     filters = listing_filters_of(listing)
     offset = (number - 1) * PER_PAGE
-    shown = reads.article_list(filters, viewer_id(), limit=PER_PAGE, offset=offset)
+    shown = reads.article_list(filters, reader(), limit=PER_PAGE, offset=offset)
     if number > 1 and not shown.articles:
         raise NotFound({"page": [f"there is no page {number}"]})
     return Pagination(items=shown.views(), number=number, total=shown.count)
@@ -123,7 +130,7 @@ def render_article_page(
     slug: str, *, comment: str = "", errors: dict | None = None, status: int = 200
 ):
     """Return the article page for slug, its comment form holding `comment` and `errors`."""
-    article = reads.article(slug, viewer_id()).views()[0]
+    article = reads.article(slug, reader()).views()[0]
     page = render_template(
         "articles/article.html",
         view=article,

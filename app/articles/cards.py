@@ -4,6 +4,7 @@ and each reader's marks (favorited, following) for a whole page in another."""
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from types import SimpleNamespace
 
 from sqlalchemy import (
     ARRAY,
@@ -13,6 +14,7 @@ from sqlalchemy import (
     String,
     any_,
     bindparam,
+    cast,
     exists,
     false,
     func,
@@ -265,7 +267,7 @@ def article_row_or_404(slug: str, viewer_id: int | None):
 
 
 @cache
-def _marks_query(on_postgresql: bool):
+def _marks_query(on_postgresql: bool, with_account: bool):
     viewer_id = bindparam("viewer_id")
 
     def among(column, name: str):
@@ -274,24 +276,53 @@ def _marks_query(on_postgresql: bool):
             return column == any_(bindparam(name, type_=ARRAY(Integer)))
         return column.in_(bindparam(name, expanding=True))
 
-    favorited = select(literal("favorite"), favorites.c.article_id).where(
-        favorites.c.user_id == viewer_id, among(favorites.c.article_id, "article_ids")
-    )
-    followed = select(literal("follow"), follows.c.followed_id).where(
-        follows.c.follower_id == viewer_id, among(follows.c.followed_id, "author_ids")
-    )
-    return union_all(favorited, followed)
+    marks = [
+        select(literal("favorite"), favorites.c.article_id).where(
+            favorites.c.user_id == viewer_id, among(favorites.c.article_id, "article_ids")
+        ),
+        select(literal("follow"), follows.c.followed_id).where(
+            follows.c.follower_id == viewer_id, among(follows.c.followed_id, "author_ids")
+        ),
+    ]
+    if with_account:
+        account = [
+            select(literal(name), cast(column, Integer)).where(users.c.id == viewer_id)
+            for name, column in (
+                ("is_active", users.c.is_active),
+                ("token_version", users.c.token_version),
+            )
+        ]
+        marks += account
+    return union_all(*marks)
+
+
+@dataclass(frozen=True)
+class ViewerMarks:
+    """Which articles of a page the viewer favorited and which of its authors they follow;
+    asked for, the viewer's account: its is_active and token_version, None without it."""
+
+    favorited: set[int]
+    followed: set[int]
+    account: SimpleNamespace | None = None
 
 
 def viewer_marks(
-    viewer_id: int, article_ids: list[int], author_ids: list[int]
-) -> tuple[set[int], set[int]]:
-    """Return which of these articles viewer_id favorited and which of these authors they
-    follow, in one query."""
+    viewer_id: int, article_ids: list[int], author_ids: list[int], *, with_account: bool = False
+) -> ViewerMarks:
+    """Return viewer_id's marks among these articles and authors, and with_account their
+    account (app.auth.tokens.Reader.confirm reads it), in one query."""
     parameters = {"viewer_id": viewer_id, "article_ids": article_ids, "author_ids": author_ids}
     connection = db.session.connection()
-    query = _marks_query(connection.dialect.name == "postgresql")
+    query = _marks_query(connection.dialect.name == "postgresql", with_account)
     marks = {"favorite": set(), "follow": set()}
-    for kind, marked_id in connection.execute(query, parameters):
-        marks[kind].add(marked_id)
-    return marks["favorite"], marks["follow"]
+    account = {}
+    for kind, value in connection.execute(query, parameters):
+        if kind in marks:
+            marks[kind].add(value)
+        else:
+            account[kind] = value
+    return ViewerMarks(
+        marks["favorite"],
+        marks["follow"],
+        SimpleNamespace(**account) if account else None,
+    )

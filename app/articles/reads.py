@@ -19,6 +19,7 @@ from app.articles.cards import (
     viewer_marks,
 )
 from app.articles.models import LISTING_FILTER_NAMES, Tag
+from app.auth.tokens import Reader
 
 LISTS_DEPEND_ON = (cache.ARTICLE_LISTS, cache.PROFILES)
 
@@ -40,12 +41,18 @@ class ArticleList:
             _view_of(article, *ids) for article, ids in zip(self.articles, self.ids, strict=True)
         ]
 
-    def for_viewer(self, viewer_id: int | None) -> "ArticleList":
-        """Return these public articles marked for viewer_id, in one query (none anonymous)."""
-        if viewer_id is not None and self.ids:
+    def for_viewer(self, viewer: Reader | None) -> "ArticleList":
+        """Return these public articles marked for viewer in one query (none anonymous),
+        which confirms the viewer's account too unless it is confirmed already."""
+        if viewer is not None and self.ids:
             article_ids = [article_id for article_id, _ in self.ids]
             author_ids = [author_id for _, author_id in self.ids]
-            self.mark(*viewer_marks(viewer_id, article_ids, author_ids))
+            marks = viewer_marks(
+                viewer.id, article_ids, author_ids, with_account=not viewer.confirmed
+            )
+            if not viewer.confirmed:
+                viewer.confirm(marks.account)
+            self.mark(marks.favorited, marks.followed)
         return self
 
     def mark(self, favorited: set[int], followed: set[int]) -> "ArticleList":
@@ -92,9 +99,10 @@ def _page(filters: dict, viewer_id: int | None, *, limit: int, offset: int, coun
     return rows, _public(rows, count)
 
 
-def article_list(filters: dict, viewer_id: int | None, *, limit: int, offset: int):
-    """Return a page of the listing Article.listing(**filters) as viewer_id sees it, with
-    the listing's count."""
+def article_list(filters: dict, viewer: Reader | None, *, limit: int, offset: int):
+    """Return a page of the listing Article.listing(**filters) as viewer sees it, with the
+    listing's count."""
+    viewer_id = viewer and viewer.id
     filters = {name: filters.get(name) for name in LISTING_FILTER_NAMES}
     depends_on = LISTS_DEPEND_ON
     if filters["feed_of"] is not None:
@@ -103,7 +111,7 @@ def article_list(filters: dict, viewer_id: int | None, *, limit: int, offset: in
         depends_on = (*LISTS_DEPEND_ON, cache.follows_version(filters["feed_of"]))
     found = cache.lookup("article-list", [filters, limit, offset], depends_on)
     if found.hit:
-        return ArticleList(**found.value).for_viewer(viewer_id)
+        return ArticleList(**found.value).for_viewer(viewer)
     # Counting a large list costs more than reading a page of it: the count is cached on
     # its own too, for every page and page size of the list.
     counted = cache.lookup("article-count", [filters], depends_on)
@@ -120,12 +128,12 @@ def depends_on(slug: str) -> tuple[str, ...]:
     return (cache.article_version(slug), cache.PROFILES)
 
 
-def article(slug: str, viewer_id: int | None) -> ArticleList:
-    """Return the article with this slug, body included, as viewer_id sees it; raise NotFound."""
+def article(slug: str, viewer: Reader | None) -> ArticleList:
+    """Return the article with this slug, body included, as viewer sees it; raise NotFound."""
     found = cache.lookup("article", [slug], depends_on(slug))
     if found.hit:
-        return ArticleList(**found.value).for_viewer(viewer_id)
-    row = article_row_or_404(slug, viewer_id)
+        return ArticleList(**found.value).for_viewer(viewer)
+    row = article_row_or_404(slug, viewer and viewer.id)
     public = _public([row], 1, with_body=True)
     found.store(vars(public))
     return public.mark(*_marks_in([row]))

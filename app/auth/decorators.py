@@ -9,7 +9,7 @@ from functools import wraps
 
 from flask import g, request
 
-from app.auth.tokens import user_from_token, user_id_from_token
+from app.auth.tokens import Reader, reader_from_token, user_from_token
 from app.errors import Unauthorized
 from app.users.models import User
 
@@ -38,14 +38,24 @@ def current_api_user() -> User | None:
     return user
 
 
-def current_api_user_id() -> int | None:
-    """Return the id of the user the request's token names, None without a token; raise if
-    it is bad. Checks the token as current_api_user does, without loading the user."""
+def current_reader() -> Reader | None:
+    """Return whom the request's token names, not confirmed yet, None without a token;
+    raise if it is bad."""
     token = presented_token()
-    if token is None:
-        return None
-    g.user_id = user_id_from_token(token)
-    return g.user_id
+    return None if token is None else reader_from_token(token)
+
+
+def _read_as(view: Callable, reader: Reader | None, args, kwargs):
+    """Call the read-only view for reader, then confirm the reader unless the view's queries
+    did: a revoked token gets its 401 whatever the view found or raised."""
+    try:
+        return view(*args, viewer=reader, **kwargs)
+    finally:
+        if reader is not None:
+            if not reader.confirmed:
+                reader.confirm(User.account_state(reader.id))
+            # Read by the request log line (app.observability).
+            g.user_id = reader.id
 
 
 def token_required(view: Callable) -> Callable:
@@ -62,24 +72,26 @@ def token_required(view: Callable) -> Callable:
 
 
 def token_required_for_reading(view: Callable) -> Callable:
-    """Pass the signed-in reader's id as `viewer_id`; answer 401 without a valid token."""
+    """Pass the signed-in reader (app.auth.tokens.Reader) as `viewer`; answer 401 without a
+    valid token. For reads only: the view may run before the reader's account is confirmed."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        viewer_id = current_api_user_id()
-        if viewer_id is None:
+        reader = current_reader()
+        if reader is None:
             raise Unauthorized({"token": ["is missing"]})
-        return view(*args, viewer_id=viewer_id, **kwargs)
+        return _read_as(view, reader, args, kwargs)
 
     return wrapper
 
 
 def token_optional(view: Callable) -> Callable:
-    """Pass the signed-in reader's id, or None, as `viewer_id`; a bad token still answers
-    401. For reads: they need only the id."""
+    """Pass the signed-in reader (app.auth.tokens.Reader), or None, as `viewer`; a bad token
+    still answers 401. For reads only: the view may run before the reader's account is
+    confirmed."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        return view(*args, viewer_id=current_api_user_id(), **kwargs)
+        return _read_as(view, current_reader(), args, kwargs)
 
     return wrapper

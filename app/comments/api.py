@@ -4,6 +4,7 @@ from flask import Blueprint
 
 from app.articles.models import Article
 from app.auth.decorators import token_optional, token_required
+from app.auth.tokens import Reader
 from app.comments import services
 from app.comments.models import Comment, CommentView
 from app.comments.schemas import CommentCreate, CommentOut
@@ -16,9 +17,9 @@ blueprint = Blueprint("comments_api", __name__)
 
 @blueprint.get("/articles/<slug>/comments")
 @token_optional
-def list_comments(slug: str, viewer_id: int | None):
+def list_comments(slug: str, viewer: Reader | None):
     article = Article.by_slug_or_404(slug)
-    views = CommentView.for_article(article, viewer_id)
+    views = CommentView.for_article(article, viewer and viewer.id)
     return {"comments": CommentOut(many=True).dump(views)}
 
 

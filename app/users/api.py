@@ -3,7 +3,7 @@
 from flask import Blueprint
 
 from app.auth.decorators import presented_token, token_optional, token_required
-from app.auth.tokens import SignedInUser, sign_in
+from app.auth.tokens import Reader, SignedInUser, sign_in
 from app.envelope import unwrap, wrap
 from app.users import services
 from app.users.models import ProfileView, User
@@ -28,9 +28,9 @@ def update_current_user(current_user: User):
 
 @blueprint.get("/profiles/<username>")
 @token_optional
-def profile(username: str, viewer_id: int | None):
+def profile(username: str, viewer: Reader | None):
     user = User.by_username_or_404(username)
-    return wrap("profile", ProfileOut(), ProfileView.of(user, viewer_id))
+    return wrap("profile", ProfileOut(), ProfileView.of(user, viewer and viewer.id))
 
 
 @blueprint.post("/profiles/<username>/follow")

@@ -3,8 +3,9 @@ page and whoever asks, on a cache miss and on a hit; the counts include loading 
 that a token or a session names.
 
 Measured, API: a list (or the feed) runs 1 statement anonymously (page and count together)
-and 2 with a token (the user, then the page with the viewer's marks); served from the cache,
-0 and 2 (the user, the viewer's marks). One article: the same, 1 and 2. Pages add the
+and 2 with a token (the page with the viewer's marks, then the token's account); served
+from the cache, 0 and 1 (the viewer's marks, which confirm the account too). One article:
+the same. Pages add the
 session's user and the sidebar's tags; a profile page shows a profile instead of the tags,
 which takes two: its user, and whether the viewer follows them.
 """

@@ -305,3 +305,38 @@ def test_reads_that_load_only_the_users_id_refuse_the_same_tokens(client, db, ma
         assert_refused(response, message)
     held = client.get(path, headers={"Authorization": f"Token {issue_token(holder)}"})
     assert held.status_code == 200
+
+
+# Reads confirm the token's account in their own queries where they can (the viewer's marks
+# on a cached page), and the decorators confirm it otherwise: every read, hit or miss, with
+# or without anything to mark, refuses a token revoked since the cache was filled.
+READS = [
+    "/api/v1/articles",
+    "/api/v1/articles?tag=nothing-tagged",
+    "/api/v1/articles/feed",
+    "/api/v1/articles/{slug}",
+    "/api/v1/articles/no-such-article",
+    "/api/v1/articles/{slug}/comments",
+    "/api/v1/profiles/writer",
+]
+
+
+@pytest.mark.parametrize("revoke", ["deactivate", "new password"])
+@pytest.mark.parametrize("path", READS)
+def test_every_read_refuses_a_revoked_token_cached_or_not(
+    client, make_user, make_article, path, revoke
+):
+    reader, writer = make_user("reader"), make_user("writer")
+    slug = make_article(writer).slug
+    url = path.format(slug=slug)
+    headers = {"Authorization": f"Token {issue_token(reader)}"}
+    client.post("/api/v1/profiles/writer/follow", headers=headers)
+    for _ in range(2):  # fills the cache, then reads from it
+        assert client.get(url, headers=headers).status_code in (200, 404)
+
+    if revoke == "deactivate":
+        services.deactivate(reader)
+    else:
+        services.set_password(reader, "a brand new password")
+
+    assert_refused(client.get(url, headers=headers))
