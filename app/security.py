@@ -7,6 +7,7 @@ answers (the API's JSON, static files) are never meant to be rendered as a page,
 policy allows nothing.
 """
 
+import re
 from dataclasses import dataclass
 
 from flask import Flask, Response, request, session
@@ -37,6 +38,8 @@ HEADERS = {
 }
 PAGE_HEADERS = {"Cross-Origin-Opener-Policy": "same-origin"}
 READS = frozenset({"GET", "HEAD"})
+# A NUL in a query string, raw or percent-encoded.
+NUL_IN_QUERY = re.compile(rb"\x00|%00")
 
 
 def _keyed(headers: dict[str, str]) -> tuple[tuple[str, str, str], ...]:
@@ -81,8 +84,11 @@ def refuse_nul_characters() -> None:
     """Refuse a NUL in the URL, for the API and the pages alike, before any view runs.
 
     No slug, username or filter holds one, and PostgreSQL cannot even compare one: the
-    driver raises, which would otherwise surface as a 500.
+    driver raises, which would otherwise surface as a 500. The raw path and query are looked
+    at first, so that the query string is parsed only when it may hold one.
     """
+    if "\x00" not in request.path and not NUL_IN_QUERY.search(request.query_string):
+        return
     for name, value in (request.view_args or {}).items():
         if "\x00" in str(value):
             raise NotFound({name: ["not found"]})
@@ -91,25 +97,27 @@ def refuse_nul_characters() -> None:
             raise ValidationFailed({name: [NUL_MESSAGE]})
 
 
-def holds_private_data() -> bool:
-    """Return whether this answer may hold what only the requester may see.
+def holds_private_data(api: bool) -> bool:
+    """Return whether this answer, an API one or a page, may hold what only the requester
+    may see.
 
     That is the answer to any write, to any API request with a token, and to any page
     requested with a session: signed in, or holding a CSRF token or a message of its own.
     """
     if request.method not in READS or "Authorization" in request.headers:
         return True
-    return not is_api_request() and bool(session or session.modified)
+    return not api and bool(session or session.modified)
 
 
 def set_cache_control(response: Response) -> None:
     """Forbid storing private answers; let caches keep public ones only if they revalidate."""
     headers = response.headers
-    if holds_private_data():
+    api = is_api_request()
+    if holds_private_data(api):
         headers["Cache-Control"] = "no-store"
     elif "Cache-Control" not in headers:
         headers["Cache-Control"] = "no-cache"
-    if is_api_request():
+    if api:
         vary = headers.get("Vary")
         if not vary:
             headers["Vary"] = "Authorization"
