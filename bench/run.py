@@ -9,9 +9,10 @@ wrk, counts the SQL statements each endpoint runs once warm, and reads the worke
 Prints a table and writes bench/results.json.
 
 Each endpoint is measured for BENCH_DURATION seconds in BENCH_ROUNDS rounds, after a
-BENCH_WARMUP; a compared endpoint's rounds alternate with its bare counterpart's, and each
-figure is the median of its rounds, so that both sides see the machine alike even when its
-speed drifts during the run (it does, on a shared host). BENCH_THREADS (2) and
+BENCH_WARMUP; a compared endpoint's rounds alternate with its bare counterpart's, each
+figure is the median of its rounds, and its ratio the median of the rounds' ratios to the
+bare round just before, so that both sides see the machine alike even when its speed
+drifts during the run (it does, on a shared host). BENCH_THREADS (2) and
 BENCH_CONNECTIONS (32) tune wrk; WEB_CONCURRENCY and GUNICORN_THREADS tune gunicorn as in
 production.
 """
@@ -44,7 +45,7 @@ ROOT = BENCH.parent
 RESULTS = BENCH / "results.json"
 DURATION = int(os.environ.get("BENCH_DURATION", 15))
 WARMUP = int(os.environ.get("BENCH_WARMUP", 5))
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", 3))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", 5))
 THREADS = int(os.environ.get("BENCH_THREADS", 2))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", 32))
 TIMEOUT_SECONDS = 30
@@ -266,9 +267,9 @@ def median_of(rounds: list[Figures]) -> Figures:
     )
 
 
-def measure(*targets: Target) -> list[Figures]:
+def measure(*targets: Target) -> list[list[Figures]]:
     """Warm each target up, then measure them in turn, ROUNDS times, for DURATION seconds in
-    all; return each target's medians."""
+    all; return each target's rounds."""
     for target in targets:
         target.run(WARMUP)
         target.settle()
@@ -278,7 +279,14 @@ def measure(*targets: Target) -> list[Figures]:
         for target, measured in zip(targets, rounds, strict=True):
             measured.append(figures_of(target.run(seconds)))
             target.settle()
-    return [median_of(measured) for measured in rounds]
+    return rounds
+
+
+def paired_ratio(rounds: list[Figures], bare_rounds: list[Figures]) -> float:
+    """Return the median of each round's rate over the bare round's just before it: each pair
+    ran seconds apart, so the machine's drift during the run cancels out of it."""
+    ratios = [ours.rps / bare.rps for ours, bare in zip(rounds, bare_rounds, strict=True)]
+    return round(statistics.median(ratios), 2)
 
 
 def run_mode(cache_enabled: bool, email: str, slug: str, run_name: str):
@@ -304,11 +312,13 @@ def run_mode(cache_enabled: bool, email: str, slug: str, run_name: str):
             conduit = Target(base + path, headers, endpoint.script, env)
             if endpoint.baseline:
                 bare_path = BARE_ENDPOINTS[endpoint.baseline].format(slug=slug)
-                baseline, figures = measure(Target(f"{bare_base}{bare_path}", {}), conduit)
-                figures.baseline = asdict(baseline)
-                figures.ratio = round(figures.rps / baseline.rps, 2)
+                bare_rounds, rounds = measure(Target(f"{bare_base}{bare_path}", {}), conduit)
+                figures = median_of(rounds)
+                figures.baseline = asdict(median_of(bare_rounds))
+                figures.ratio = paired_ratio(rounds, bare_rounds)
             else:
-                (figures,) = measure(conduit)
+                (rounds,) = measure(conduit)
+                figures = median_of(rounds)
             figures.statements = count_statements(app, endpoint, path, headers, email)
             results[endpoint.name] = figures
         rss = worker_rss_mb(server)
@@ -360,7 +370,8 @@ def table(report: dict) -> str:
         f"wrk -t{THREADS} -c{CONNECTIONS}, {DURATION}s in {ROUNDS} rounds (after {WARMUP}s "
         "warm-up), medians; "
         f"gunicorn workers={report['gunicorn']['workers']} threads={report['gunicorn']['threads']}",
-        "ratio: to the bare baseline measured in alternation (bare rps); home page: to this "
+        "ratio: median of the rounds' ratios to the bare round before each (bare rps: the bare "
+        "rounds' median); home page: to this "
         "mode's anonymous list API rate",
     ]
     header = (
