@@ -56,6 +56,10 @@ class Config:
         "hide_parameters": True,
     }
     DB_CONNECT_TIMEOUT = int(os.environ.get("DB_CONNECT_TIMEOUT", 3))
+    # The hot read statements run as server-side prepared statements, prepared once per
+    # connection; 0 for a pooler that shares server connections between clients (PgBouncer
+    # in transaction mode), where a statement prepared on one may be run on another.
+    DB_PREPARED_STATEMENTS = os.environ.get("DB_PREPARED_STATEMENTS", "1") != "0"
     REDIS_URL = os.environ.get("REDIS_URL")
     # The read cache (app/cache.py) in Redis at REDIS_URL; off without one. CACHE_ENABLED=0
     # turns it off with Redis still set (benchmarks compare both); entries live for the TTL.

@@ -9,6 +9,7 @@ from app.articles.views import blueprint as articles_pages
 from app.auth.views import blueprint as auth_pages
 from app.cli import register_commands
 from app.comments.views import blueprint as comments_pages
+from app.connections import PREPARING_ALLOWED
 from app.errors import register_error_handlers
 from app.extensions import cors, csrf, db, login_manager, migrate, redis_client
 from app.health import blueprint as health
@@ -72,9 +73,12 @@ def register_extensions(app: Flask) -> None:
 
 def set_engine_options(app: Flask) -> None:
     """Decode JSON columns (an article's tags) with orjson, several times faster than the
-    standard library; give up connecting to an unreachable PostgreSQL host in seconds, not
+    standard library; prepare the statements marked so unless DB_PREPARED_STATEMENTS is
+    off (app/connections.py); give up connecting to an unreachable PostgreSQL host in seconds, not
     the OS's minutes."""
     options = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "json_deserializer": orjson.loads}
+    allowed = {PREPARING_ALLOWED: app.config["DB_PREPARED_STATEMENTS"]}
+    options["execution_options"] = {**options.get("execution_options", {}), **allowed}
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         options["connect_args"] = {"connect_timeout": app.config["DB_CONNECT_TIMEOUT"]}
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options

@@ -1,6 +1,7 @@
 """How requests use database connections: reads in autocommit mode, and pooled connections
 the server has closed replaced before use, each without a round trip of its own."""
 
+import re
 import select
 from weakref import WeakKeyDictionary
 
@@ -70,3 +71,51 @@ def _replace_a_closed_connection(dbapi_connection, _record, _proxy) -> None:
     poller.register(dbapi_connection.fileno(), select.POLLIN)
     if poller.poll(0):
         raise DisconnectionError("the database server closed this pooled connection")
+
+
+# The execution options that mark a statement to run prepared (see prepared()), and an
+# engine allowed to prepare (DB_PREPARED_STATEMENTS).
+PREPARED = "conduit_prepared"
+PREPARING_ALLOWED = "conduit_preparing_allowed"
+NAMED_PARAMETER = re.compile(r"%\((\w+)\)s")
+
+
+def prepared(statement):
+    """Return statement marked to run as a PostgreSQL prepared statement, on each pooled
+    connection prepared the first time it runs there.
+
+    For the small read statements every signed-in read runs, planning costs PostgreSQL more
+    than executing (0.15 ms against 0.06 for the viewer's marks). DB_PREPARED_STATEMENTS=0
+    turns it off, for a pooler that does not keep a server connection per client connection
+    (PgBouncer in transaction mode). Elsewhere (SQLite) the mark does nothing.
+    """
+    return statement.execution_options(**{PREPARED: True})
+
+
+@event.listens_for(Engine, "before_cursor_execute", retval=True)
+def _execute_prepared(connection, cursor, statement, parameters, context, executemany):
+    options = context.execution_options if context is not None else {}
+    wanted = options.get(PREPARED) and options.get(PREPARING_ALLOWED)
+    # A literal % would need psycopg2's escaping, which PREPARE's text does not go through.
+    if not wanted or executemany or connection.dialect.name != "postgresql" or "%%" in statement:
+        return statement, parameters
+    prepared_here = connection.connection.info.setdefault(PREPARED, {})
+    if statement not in prepared_here:
+        prepared_here[statement] = _prepare(cursor, statement, len(prepared_here))
+    return prepared_here[statement], parameters
+
+
+def _prepare(cursor, statement: str, number: int) -> str:
+    """Prepare statement on cursor's connection; return the EXECUTE that runs it, with the
+    same named parameters."""
+    names: list[str] = []
+
+    def positional(match: re.Match) -> str:
+        if match[1] not in names:
+            names.append(match[1])
+        return f"${names.index(match[1]) + 1}"
+
+    name = f"conduit_{number}"
+    cursor.execute(f"PREPARE {name} AS {NAMED_PARAMETER.sub(positional, statement)}")
+    arguments = ", ".join(f"%({parameter})s" for parameter in names)
+    return f"EXECUTE {name} ({arguments})" if names else f"EXECUTE {name}"

@@ -6,9 +6,11 @@ import time
 
 import psycopg2
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 
+from app import create_app
 from app.extensions import db
+from config import TestingConfig
 
 
 @pytest.fixture
@@ -81,3 +83,37 @@ def test_a_pooled_connection_the_server_closed_is_replaced_before_use(client, ap
     assert response.status_code == 200
     with app.app_context():
         assert _backend_pid() != dropped
+
+
+def _prepared_statements() -> list[str]:
+    """Return the statements prepared on the connection the pool hands out next."""
+    with db.engine.connect() as connection:
+        return list(connection.scalars(text("SELECT statement FROM pg_prepared_statements")))
+
+
+def test_signed_in_reads_run_prepared_statements(client, make_user, make_article, auth_headers):
+    make_article(make_user("writer"))
+    headers = auth_headers(make_user("reader"))
+    db.engine.dispose()  # so that the pool holds only the connection the requests use
+
+    for _ in range(2):  # prepares, then executes what it prepared
+        response = client.get("/api/v1/articles", headers=headers)
+        assert response.status_code == 200
+        assert response.json["articles"][0]["author"]["username"] == "writer"
+
+    prepared = _prepared_statements()
+    assert any("FROM favorites" in statement for statement in prepared)
+    assert all(statement.startswith("PREPARE conduit_") for statement in prepared)
+
+
+def test_nothing_is_prepared_when_db_prepared_statements_is_off(make_user, make_article):
+    config = TestingConfig()
+    config.DB_PREPARED_STATEMENTS = False
+    unprepared = create_app(config)
+    make_article(make_user("writer"))
+    with unprepared.app_context():
+        db.engine.dispose()
+        response = unprepared.test_client().get("/api/v1/articles")
+        assert response.status_code == 200
+        assert response.json["articlesCount"] == 1
+        assert _prepared_statements() == []

@@ -34,6 +34,7 @@ from app.articles.models import (
     tags,
     users,
 )
+from app.connections import prepared
 from app.errors import NotFound
 from app.extensions import db
 from app.users.models import ProfileView, follows, is_following
@@ -152,12 +153,12 @@ def _page_query(given: frozenset[str], for_viewer: bool, counting: bool) -> Sele
     )
     rows = _card_query(page, viewer_id)
     if not counting:
-        return rows.order_by(page.c.created_at.desc(), page.c.id.desc())
+        return prepared(rows.order_by(page.c.created_at.desc(), page.c.id.desc()))
     rows = rows.add_columns(page.c.created_at).subquery()
     counted = listing.order_by(None).subquery()
     total = select(func.count().label("total")).select_from(counted).subquery()
     # Outer-joined to the count, so that an empty page still says how many there are.
-    return (
+    return prepared(
         select(*(rows.c[column.key] for column in _CARD_ROW), total.c.total)
         .select_from(total.outerjoin(rows, true()))
         .order_by(rows.c.created_at.desc(), rows.c.id.desc())
@@ -171,7 +172,7 @@ _CARD_ROW = _card_query(articles, None).selected_columns
 @cache
 def _article_query(for_viewer: bool) -> Select:
     viewer_id = bindparam("viewer_id") if for_viewer else None
-    return (
+    return prepared(
         _card_query(articles, viewer_id)
         .add_columns(articles.c.body)
         .where(articles.c.slug == bindparam("slug"))
@@ -293,7 +294,7 @@ def _marks_query(on_postgresql: bool, with_account: bool):
             )
         ]
         marks += account
-    return union_all(*marks)
+    return prepared(union_all(*marks))
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash
 
+from app.connections import prepared
 from app.database import utcnow
 from app.errors import NotFound
 from app.extensions import db
@@ -218,4 +219,5 @@ class ProfileView:
 
 @cache
 def _account_state() -> Select:
-    return select(User.is_active, User.token_version).where(User.id == bindparam("user_id"))
+    query = select(User.is_active, User.token_version).where(User.id == bindparam("user_id"))
+    return prepared(query)
