@@ -116,6 +116,9 @@ def test_a_short_journey_through_the_api_on_sqlite(sqlite_client):
     assert favorited.status_code == 200
     assert favorited.json["article"]["favorited"] is True
     assert favorited.json["article"]["favoritesCount"] == 1
+    for _ in range(2):  # the second from the cache, marked for bob by a query of its own
+        as_bob = sqlite_client.get("/api/v1/articles?tag=sqlite", headers=bob)
+        assert as_bob.json["articles"][0]["favorited"] is True
 
     commented = sqlite_client.post(
         f"/api/v1/articles/{slug}/comments",
