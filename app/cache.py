@@ -209,22 +209,29 @@ def cached(name: str, *, depends_on: Iterable[str]) -> Callable:
     return decorator
 
 
-def cached_response(name: str, *, depends_on: Callable[..., Iterable[str]]) -> Callable:
+def cached_response(
+    name: str, *, depends_on: Callable[..., Iterable[str]], arguments: Iterable[str] = ()
+) -> Callable:
     """Cache the answer the decorated GET view gives requests without credentials, which
     all get the same one: no Authorization header (the API's) and no cookie at all (the
     pages' session, flash messages, CSRF token). A hit is the stored body as it was sent,
     with no data to decode or encode.
 
-    depends_on returns the versions the answer depends on, from the view's arguments. Only
-    a 200 is stored, and no page that started a session.
+    depends_on returns the versions the answer depends on, from the view's arguments.
+    arguments names the query arguments the view reads; a request with any other is served
+    but not cached, so that made-up arguments cannot fill Redis with copies of one answer.
+    Only a 200 is stored, and no page that started a session.
     """
+    arguments = frozenset(arguments)
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(*args, **kwargs):
-            if "Authorization" in request.headers or request.cookies:
+            credentials = "Authorization" in request.headers or request.cookies
+            if credentials or not arguments.issuperset(request.args):
                 return view(*args, **kwargs)
-            found = lookup(name, [request.full_path], depends_on(*args, **kwargs))
+            query = sorted(request.args.items(multi=True))
+            found = lookup(name, [request.path, query], depends_on(*args, **kwargs))
             if found.hit:
                 body, mimetype = found.value
                 return current_app.response_class(body, mimetype=mimetype)

@@ -118,8 +118,4 @@ def set_cache_control(response: Response) -> None:
     elif "Cache-Control" not in headers:
         headers["Cache-Control"] = "no-cache"
     if api:
-        vary = headers.get("Vary")
-        if not vary:
-            headers["Vary"] = "Authorization"
-        elif "authorization" not in vary.lower():
-            headers["Vary"] = f"{vary}, Authorization"
+        response.vary.add("Authorization")

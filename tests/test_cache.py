@@ -79,6 +79,20 @@ def test_entries_are_namespaced_versioned_json_with_a_ttl(app, client, make_arti
     assert f"{cache.VERSION_PREFIX}{cache.ARTICLE_LISTS}" in keys()
 
 
+def test_an_answer_is_stored_once_whatever_made_up_arguments_come_with_it(client, make_article):
+    article = make_article(tags=["python"])
+
+    for number in range(5):
+        response = client.get(ARTICLES, query_string={"tag": "python", f"junk{number}": "x"})
+        assert slugs(response) == [article.slug]
+    answers = keys(f"{cache.KEY_PREFIX}articles-answer:*")
+    client.get(ARTICLES, query_string={"tag": "python"})
+    client.get(f"{ARTICLES}?limit=20&tag=python")
+
+    assert answers == []
+    assert len(keys(f"{cache.KEY_PREFIX}articles-answer:*")) == 2
+
+
 def test_every_page_of_a_list_shares_one_cached_count(client, make_article, count_queries):
     for number in range(3):
         make_article(title=f"Article {number}")

@@ -31,7 +31,11 @@ def _article(slug: str, viewer: Reader | None) -> dict:
 
 @blueprint.get("/articles")
 @token_optional
-@cache.cached_response("articles-answer", depends_on=lambda viewer: reads.LISTS_DEPEND_ON)
+@cache.cached_response(
+    "articles-answer",
+    depends_on=lambda viewer: reads.LISTS_DEPEND_ON,
+    arguments=LIST_QUERY.fields.keys(),
+)
 def list_articles(viewer: Reader | None):
     filters = load(LIST_QUERY, request.args)
     page = {"limit": filters.pop("limit"), "offset": filters.pop("offset")}

@@ -286,14 +286,10 @@ def _marks_query(on_postgresql: bool, with_account: bool):
         ),
     ]
     if with_account:
-        account = [
-            select(literal(name), cast(column, Integer)).where(users.c.id == viewer_id)
-            for name, column in (
-                ("is_active", users.c.is_active),
-                ("token_version", users.c.token_version),
-            )
+        marks += [
+            select(literal(column.key), cast(column, Integer)).where(users.c.id == viewer_id)
+            for column in (users.c.is_active, users.c.token_version)
         ]
-        marks += account
     return prepared(union_all(*marks))
 
 

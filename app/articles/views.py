@@ -38,7 +38,9 @@ def _feed_page(listing, *, tab: str, tag: str | None = None):
 
 
 @blueprint.get("/")
-@cache.cached_response("home-page", depends_on=lambda: HOME_PAGE_DEPENDS_ON)
+@cache.cached_response(
+    "home-page", depends_on=lambda: HOME_PAGE_DEPENDS_ON, arguments=("tag", "page")
+)
 def home():
     tag = request.args.get("tag", "").strip() or None
     return _feed_page(Article.listing(tag=tag), tab="tag" if tag else "global", tag=tag)
