@@ -10,7 +10,7 @@ from functools import wraps
 from flask import g, request
 
 from app.auth.tokens import Reader, reader_from_token, user_from_token
-from app.errors import Unauthorized
+from app.errors import AppError, Unauthorized
 from app.users.models import User
 
 SCHEMES = ("token", "bearer")
@@ -47,15 +47,26 @@ def current_reader() -> Reader | None:
 
 def _read_as(view: Callable, reader: Reader | None, args, kwargs):
     """Call the read-only view for reader, then confirm the reader unless the view's queries
-    did: a revoked token gets its 401 whatever the view found or raised."""
+    did: a revoked token gets its 401 whatever the view found, a 404 or a 422 included.
+
+    Any other failure (the database out of reach) propagates as it is: confirming would
+    only fail again, with an error of its own.
+    """
     try:
-        return view(*args, viewer=reader, **kwargs)
-    finally:
-        if reader is not None:
-            if not reader.confirmed:
-                reader.confirm(User.account_state(reader.id))
-            # Read by the request log line (app.observability).
-            g.user_id = reader.id
+        answer = view(*args, viewer=reader, **kwargs)
+    except AppError:
+        _confirm(reader)
+        raise
+    _confirm(reader)
+    return answer
+
+
+def _confirm(reader: Reader | None) -> None:
+    if reader is not None:
+        if not reader.confirmed:
+            reader.confirm(User.account_state(reader.id))
+        # Read by the request log line (app.observability).
+        g.user_id = reader.id
 
 
 def token_required(view: Callable) -> Callable:
