@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.connections import prepared
 from app.database import insert_if_absent, utcnow
 from app.errors import NotFound
 from app.extensions import db
@@ -63,14 +64,19 @@ class Tag(db.Model):
     @classmethod
     def names_in_use(cls) -> list[str]:
         """Return the names of the tags on at least one article, most used first."""
-        uses = func.count(article_tags.c.article_id)
+        # Counted by tag id alone, then named: grouping the join by name costs PostgreSQL
+        # twice as much.
+        uses = (
+            select(article_tags.c.tag_id, func.count().label("count"))
+            .group_by(article_tags.c.tag_id)
+            .subquery()
+        )
         query = (
             select(cls.name)
-            .join(article_tags, article_tags.c.tag_id == cls.id)
-            .group_by(cls.id, cls.name)
-            .order_by(desc(uses), cls.name)
+            .join(uses, uses.c.tag_id == cls.id)
+            .order_by(desc(uses.c.count), cls.name)
         )
-        return list(db.session.scalars(query))
+        return list(db.session.scalars(prepared(query)))
 
     @classmethod
     def named(cls, names: list[str]) -> list["Tag"]:
