@@ -55,6 +55,10 @@ def article_version(slug: str) -> str:
     return f"article:{slug}"
 
 
+def comments_version(slug: str) -> str:
+    return f"comments:{slug}"
+
+
 def follows_version(follower_id: int) -> str:
     return f"follows:{follower_id}"
 
@@ -267,6 +271,11 @@ def articles_changed(*slugs: str) -> None:
 def favorites_changed(slug: str) -> None:
     """An article gained or lost a favorite: its count, and the lists of favorites."""
     invalidate(ARTICLE_LISTS, article_version(slug))
+
+
+def comments_changed(slug: str) -> None:
+    """A comment was added to an article or deleted from it: the article's page."""
+    invalidate(comments_version(slug))
 
 
 def follows_changed(follower_id: int) -> None:

@@ -253,6 +253,80 @@ def test_the_home_page_is_cached_for_visitors_without_cookies(
     assert 'data-testid="popular-tags"' in after_write
 
 
+def test_the_article_page_is_cached_for_visitors_until_its_comments_change(
+    client, make_user, make_article, auth_headers, count_queries
+):
+    article = make_article(make_user("author"), title="Cached page")
+    page = f"/article/{article.slug}"
+    comments = f"{ARTICLES}/{article.slug}/comments"
+    assert client.get(page).status_code == 200
+    db.session.remove()
+
+    with count_queries() as counter:
+        cached = client.get(page).get_data(as_text=True)
+    reader = auth_headers(make_user("reader"))
+    added = client.post(comments, json={"comment": {"body": "First!"}}, headers=reader)
+    after_comment = client.get(page).get_data(as_text=True)
+    renamed = client.put("/api/v1/user", json={"user": {"username": "renamed"}}, headers=reader)
+    after_rename = client.get(page).get_data(as_text=True)
+    client.delete(f"{comments}/{added.json['comment']['id']}", headers=reader)
+    after_delete = client.get(page).get_data(as_text=True)
+
+    assert counter.count == 0
+    assert "Cached page" in cached
+    assert "First!" in after_comment
+    assert renamed.status_code == 200
+    assert 'href="/profile/renamed"' in after_rename
+    assert "First!" not in after_delete
+
+
+def test_the_apis_comments_are_cached_for_anonymous_readers_until_they_change(
+    client, make_user, make_article, auth_headers, count_queries
+):
+    article = make_article(make_user("author"))
+    comments = f"{ARTICLES}/{article.slug}/comments"
+    reader = auth_headers(make_user("reader"))
+    added = client.post(comments, json={"comment": {"body": "First!"}}, headers=reader).json
+    assert client.get(comments).status_code == 200
+    db.session.remove()
+
+    with count_queries() as counter:
+        cached = client.get(comments).json["comments"]
+    fan = auth_headers(make_user("fan"))
+    client.post("/api/v1/profiles/reader/follow", headers=fan)
+    as_fan = client.get(comments, headers=fan).json["comments"]
+    client.put("/api/v1/user", json={"user": {"username": "renamed"}}, headers=reader)
+    after_rename = client.get(comments).json["comments"]
+    client.delete(f"{comments}/{added['comment']['id']}", headers=reader)
+    after_delete = client.get(comments).json["comments"]
+
+    assert counter.count == 0
+    assert [comment["body"] for comment in cached] == ["First!"]
+    assert as_fan[0]["author"]["following"] is True
+    assert after_rename[0]["author"]["username"] == "renamed"
+    assert after_delete == []
+
+
+def test_the_article_page_is_cached_until_the_article_or_its_favorites_change(
+    client, make_user, make_article, auth_headers
+):
+    author = make_user("author")
+    article = make_article(author, title="Before")
+    page = f"/article/{article.slug}"
+    before = client.get(page).get_data(as_text=True)
+
+    client.post(f"{ARTICLES}/{article.slug}/favorite", headers=auth_headers(make_user("fan")))
+    favorited = client.get(page).get_data(as_text=True)
+    edit = {"article": {"body": "An edited body"}}
+    client.put(f"{ARTICLES}/{article.slug}", json=edit, headers=auth_headers(author))
+    edited = client.get(page).get_data(as_text=True)
+
+    assert 'data-testid="favorites-count">0<' in before
+    assert 'data-testid="favorites-count">1<' in favorited
+    assert "An edited body" not in favorited
+    assert "An edited body" in edited
+
+
 def test_a_visitor_with_a_session_never_gets_the_anonymous_page(
     client, make_user, make_article, login
 ):

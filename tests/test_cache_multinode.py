@@ -143,6 +143,13 @@ def test_a_write_through_one_node_is_seen_at_once_through_the_other(nodes):
 
     assert call(f"{one}/articles/{new_slug}")[1]["article"]["author"]["bio"] == "Now with a bio"
 
+    comments = f"/articles/{new_slug}/comments"
+    assert call(f"{two}{comments}") == (200, {"comments": []})
+    status, body = call(f"{one}{comments}", "POST", {"comment": {"body": "Seen?"}}, token)
+    assert status == 200, body
+
+    assert [comment["body"] for comment in call(f"{two}{comments}")[1]["comments"]] == ["Seen?"]
+
     assert call(f"{one}/articles/{new_slug}", "DELETE", token=token)[0] == 204
 
     assert titles(two) == []

@@ -128,6 +128,11 @@ def depends_on(slug: str) -> tuple[str, ...]:
     return (cache.article_version(slug), cache.PROFILES)
 
 
+def depends_on_with_comments(slug: str) -> tuple[str, ...]:
+    """Return the versions an article and its comments depend on."""
+    return (*depends_on(slug), cache.comments_version(slug))
+
+
 def article(slug: str, viewer: Reader | None) -> ArticleList:
     """Return the article with this slug, body included, as viewer sees it; raise NotFound."""
     found = cache.lookup("article", [slug], depends_on(slug))

@@ -53,6 +53,7 @@ def feed():
 
 
 @blueprint.get("/article/<slug>")
+@cache.cached_response("article-page", depends_on=reads.depends_on_with_comments)
 def article(slug: str):
     try:
         return render_article_page(slug)

@@ -2,6 +2,8 @@
 
 from flask import Blueprint
 
+from app import cache
+from app.articles import reads
 from app.articles.models import Article
 from app.auth.decorators import token_optional, token_required
 from app.auth.tokens import Reader
@@ -17,6 +19,9 @@ blueprint = Blueprint("comments_api", __name__)
 
 @blueprint.get("/articles/<slug>/comments")
 @token_optional
+@cache.cached_response(
+    "comments-answer", depends_on=lambda slug, viewer: reads.depends_on_with_comments(slug)
+)
 def list_comments(slug: str, viewer: Reader | None):
     article = Article.by_slug_or_404(slug)
     views = CommentView.for_article(article, viewer and viewer.id)

@@ -1,5 +1,6 @@
 """Use cases that change comments: add and delete."""
 
+from app import cache
 from app.articles.models import Article
 from app.comments.models import Comment
 from app.errors import Forbidden
@@ -12,6 +13,7 @@ def add_comment(article: Article, author: User, body: str) -> Comment:
     comment = Comment(article=article, author=author, body=body)
     db.session.add(comment)
     db.session.commit()
+    cache.comments_changed(article.slug)
     return comment
 
 
@@ -19,5 +21,7 @@ def delete_comment(comment: Comment, user: User) -> None:
     """Delete comment; only its author may."""
     if comment.author_id != user.id:
         raise Forbidden({"comment": ["only its author may delete it"]})
+    slug = comment.article.slug
     db.session.delete(comment)
     db.session.commit()
+    cache.comments_changed(slug)

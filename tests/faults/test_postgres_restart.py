@@ -23,6 +23,9 @@ FIRST_REQUESTS_AFTER = 12
 UNAVAILABLE = {"errors": {"database": ["is temporarily unavailable"]}}
 # What must never reach a client: a traceback, or the driver's words for what went wrong.
 LEAKS = ("Traceback", "psycopg2", "OperationalError", "SELECT", "127.0.0.1")
+USERNAME = "restarter"
+# A page that always reads the database: anonymous visitors get the article's from the cache.
+PROFILE_PAGE = f"/profile/{USERNAME}"
 
 
 def database_traffic(token: str, slug: str):
@@ -33,7 +36,7 @@ def database_traffic(token: str, slug: str):
         traffic.call("GET", f"{API}/articles/{slug}/comments", token=token)
         title = f"During {traffic.phase} {number}-{iteration}"
         traffic.call("POST", f"{API}/articles", new_article(title), token=token)
-        traffic.call("GET", f"/article/{slug}")
+        traffic.call("GET", PROFILE_PAGE)
 
     return script
 
@@ -61,7 +64,7 @@ def first_requests_after(app: Gunicorn, token: str, slug: str) -> list[Reply]:
     replies = []
     for number in range(FIRST_REQUESTS_AFTER // 4):
         replies.append(call(app.port, "GET", f"{API}/user", token=token))
-        replies.append(call(app.port, "GET", f"/article/{slug}"))
+        replies.append(call(app.port, "GET", PROFILE_PAGE))
         title = f"After {number}"
         replies.append(call(app.port, "POST", f"{API}/articles", new_article(title), token=token))
         replies.append(call(app.port, "GET", f"{API}/articles/{slug}/comments"))
@@ -72,7 +75,7 @@ def test_a_postgresql_restart_answers_503_meanwhile_and_the_app_recovers_by_itse
     postgres, database, redis_server, start_app
 ):
     app = start_app(postgres.url(database), redis_server.url)
-    token = register(app.port, "restarter")
+    token = register(app.port, USERNAME)
     slug = create_article(app.port, token, "Before the restart")
 
     try:
