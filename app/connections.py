@@ -28,12 +28,17 @@ class ConduitSession(Session):
 
     def get_bind(self, *args, **kwargs):
         bind = super().get_bind(*args, **kwargs)
-        if isinstance(bind, Engine) and has_request_context() and request.method in SAFE_METHODS:
-            return _autocommit(bind)
+        if isinstance(bind, Engine) and only_reads():
+            return autocommit(bind)
         return bind
 
 
-def _autocommit(engine: Engine) -> Engine:
+def only_reads() -> bool:
+    """Return whether this is a request with a safe method, which no view answers by writing."""
+    return has_request_context() and request.method in SAFE_METHODS
+
+
+def autocommit(engine: Engine) -> Engine:
     """Return engine marked to read in autocommit mode; it shares engine's pool."""
     if engine not in _autocommit_engines:
         _autocommit_engines[engine] = engine.execution_options(**{AUTOCOMMIT_READS: True})

@@ -1,10 +1,14 @@
-"""Helpers shared by the models: timestamps, idempotent inserts, SQLite pragmas."""
+"""Helpers shared by the models: timestamps, idempotent inserts, the connection reads run
+on, SQLite pragmas."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, Table, event
+from sqlalchemy import Connection, Engine, Table, event
 from sqlalchemy.dialects import postgresql, sqlite
 
+from app.connections import autocommit, only_reads
 from app.extensions import db
 
 
@@ -17,6 +21,23 @@ def insert_if_absent(table: Table, **values) -> None:
     """Insert one row unless its key exists already, so a retried request cannot duplicate it."""
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     db.session.execute(dialect.insert(table).values(**values).on_conflict_do_nothing())
+
+
+@contextmanager
+def read_connection() -> Iterator[Connection]:
+    """Yield the connection for a read-only statement; read its rows before leaving.
+
+    In a request that only reads, before anything has begun the session (an API read: its
+    reader comes from the token, not the ORM), a connection straight from the pool, handed
+    back at once: beginning the session for one statement costs 115 us of CPU, against 40.
+    Otherwise the session's own, so that the statement sees what the session has written.
+    """
+    sessions = db.session.registry
+    if not only_reads() or (sessions.has() and sessions().in_transaction()):
+        yield db.session.connection()
+        return
+    with autocommit(db.engine).connect() as connection:
+        yield connection
 
 
 @event.listens_for(Engine, "connect")

@@ -9,6 +9,8 @@ import pytest
 from sqlalchemy import event, func, select, text
 
 from app import create_app
+from app.articles.cards import page_rows
+from app.articles.models import Article
 from app.extensions import db
 from config import TestingConfig
 
@@ -42,6 +44,49 @@ def test_a_write_runs_in_a_transaction(client, autocommit_seen):
 
     assert response.status_code == 201
     assert autocommit_seen and not any(autocommit_seen)
+
+
+def test_a_read_alone_takes_a_pooled_connection_and_begins_no_session(app, make_article):
+    make_article()
+    db.session.remove()
+
+    with app.test_request_context("/api/v1/articles"):
+        rows = page_rows({}, None, limit=20, offset=0, counting=True)
+
+        assert [row.total for row in rows] == [1]
+        assert not db.session.registry.has()
+
+
+def test_a_read_in_a_write_sees_what_its_session_has_not_committed_yet(app, make_user):
+    author = make_user()
+
+    with app.test_request_context("/api/v1/articles", method="POST"):
+        article = Article(author=author, slug="draft", title="Draft", description="d", body="b")
+        db.session.add(article)
+        db.session.flush()
+        rows = page_rows({}, None, limit=20, offset=0, counting=True)
+        db.session.rollback()
+
+    assert [row.slug for row in rows] == ["draft"]
+
+
+def test_a_read_after_the_session_has_begun_shares_its_connection(app, make_user):
+    make_user()
+    db.session.remove()
+    used = []
+
+    def record(connection, *_args) -> None:
+        used.append(connection.connection.dbapi_connection)
+
+    with app.test_request_context("/"):
+        session_connection = db.session.connection().connection.dbapi_connection
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            page_rows({}, None, limit=20, offset=0, counting=True)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+
+    assert used == [session_connection]
 
 
 def test_a_connection_leaves_autocommit_when_it_returns_to_the_pool(client, app):

@@ -35,8 +35,8 @@ from app.articles.models import (
     users,
 )
 from app.connections import prepared
+from app.database import read_connection
 from app.errors import NotFound
-from app.extensions import db
 from app.users.models import ProfileView, follows, is_following
 
 
@@ -255,13 +255,15 @@ def page_rows(filters: dict, viewer_id: int | None, *, limit: int, offset: int, 
     given = {name: value for name, value in filters.items() if value is not None}
     query = _page_query(frozenset(given), viewer_id is not None, counting)
     parameters = {**given, "limit": limit, "offset": offset, "viewer_id": viewer_id}
-    return db.session.connection().execute(query, parameters).all()
+    with read_connection() as connection:
+        return connection.execute(query, parameters).all()
 
 
 def article_row_or_404(slug: str, viewer_id: int | None):
     """Return the row, body included, of the article with this slug, or raise NotFound."""
     query = _article_query(viewer_id is not None)
-    row = db.session.connection().execute(query, {"slug": slug, "viewer_id": viewer_id}).first()
+    with read_connection() as connection:
+        row = connection.execute(query, {"slug": slug, "viewer_id": viewer_id}).first()
     if row is None:
         raise NotFound({"article": [f"no article with slug {slug!r}"]})
     return row
@@ -309,11 +311,12 @@ def viewer_marks(
     """Return viewer_id's marks among these articles and authors, and with_account their
     account (app.auth.tokens.Reader.confirm reads it), in one query."""
     parameters = {"viewer_id": viewer_id, "article_ids": article_ids, "author_ids": author_ids}
-    connection = db.session.connection()
-    query = _marks_query(connection.dialect.name == "postgresql", with_account)
+    with read_connection() as connection:
+        query = _marks_query(connection.dialect.name == "postgresql", with_account)
+        rows = connection.execute(query, parameters).all()
     marks = {"favorite": set(), "follow": set()}
     account = {}
-    for kind, value in connection.execute(query, parameters):
+    for kind, value in rows:
         if kind in marks:
             marks[kind].add(value)
         else:

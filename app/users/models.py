@@ -31,7 +31,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash
 
 from app.connections import prepared
-from app.database import utcnow
+from app.database import read_connection, utcnow
 from app.errors import NotFound
 from app.extensions import db
 
@@ -109,10 +109,11 @@ class User(UserMixin, db.Model):
     def account_state(cls, user_id: int):
         """Return the row of the user's is_active and token_version, None without the user.
 
-        Without loading the user, and through the session's connection with a statement
-        built once: this runs before every signed-in read.
+        Without loading the user, and with a statement built once: this runs before every
+        signed-in read.
         """
-        return db.session.connection().execute(_account_state(), {"user_id": user_id}).first()
+        with read_connection() as connection:
+            return connection.execute(_account_state(), {"user_id": user_id}).first()
 
     @classmethod
     def by_username(cls, username: str) -> "User | None":
