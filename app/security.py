@@ -10,9 +10,9 @@ policy allows nothing.
 import re
 from dataclasses import dataclass
 
-from flask import Flask, Response, request, session
+from flask import Flask, Request, Response, request, session
 
-from app.errors import NotFound, ValidationFailed, is_api_request
+from app.errors import NotFound, ValidationFailed, is_api_path
 from app.schemas import NUL_MESSAGE
 
 PAGE_POLICY = (
@@ -65,13 +65,15 @@ class SecurityHeaders:
         return cls(page=_keyed(page), other=_keyed(other))
 
     def __call__(self, response: Response) -> Response:
+        # The request once: through its proxy, every attribute is a context lookup.
+        served = request._get_current_object()
         headers = response.headers
         present = {name.lower() for name, _ in headers.items()}
         is_page = headers.get("Content-Type", "").startswith("text/html")
         defaults = self.page if is_page else self.other
         headers.extend([(name, value) for key, name, value in defaults if key not in present])
-        if request.endpoint != "static":
-            set_cache_control(response)
+        if served.endpoint != "static":
+            set_cache_control(response, served)
         return response
 
 
@@ -97,23 +99,23 @@ def refuse_nul_characters() -> None:
             raise ValidationFailed({name: [NUL_MESSAGE]})
 
 
-def holds_private_data(api: bool) -> bool:
+def holds_private_data(served: Request, api: bool) -> bool:
     """Return whether this answer, an API one or a page, may hold what only the requester
     may see.
 
     That is the answer to any write, to any API request with a token, and to any page
     requested with a session: signed in, or holding a CSRF token or a message of its own.
     """
-    if request.method not in READS or "Authorization" in request.headers:
+    if served.method not in READS or "Authorization" in served.headers:
         return True
     return not api and bool(session or session.modified)
 
 
-def set_cache_control(response: Response) -> None:
+def set_cache_control(response: Response, served: Request) -> None:
     """Forbid storing private answers; let caches keep public ones only if they revalidate."""
     headers = response.headers
-    api = is_api_request()
-    if holds_private_data(api):
+    api = is_api_path(served.path)
+    if holds_private_data(served, api):
         headers["Cache-Control"] = "no-store"
     elif "Cache-Control" not in headers:
         headers["Cache-Control"] = "no-cache"
