@@ -231,11 +231,13 @@ def cached_response(
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(*args, **kwargs):
-            credentials = "Authorization" in request.headers or request.cookies
-            if credentials or not arguments.issuperset(request.args):
+            # The request once: through its proxy, every attribute is a context lookup.
+            served = request._get_current_object()
+            credentials = "Authorization" in served.headers or served.cookies
+            if credentials or not arguments.issuperset(served.args):
                 return view(*args, **kwargs)
-            query = sorted(request.args.items(multi=True))
-            found = lookup(name, [request.path, query], depends_on(*args, **kwargs))
+            query = sorted(served.args.items(multi=True))
+            found = lookup(name, [served.path, query], depends_on(*args, **kwargs))
             if found.hit:
                 body, mimetype = found.value
                 return current_app.response_class(body, mimetype=mimetype)
