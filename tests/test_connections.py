@@ -2,6 +2,7 @@
 and a pooled connection the server closed replaced before it is used."""
 
 import os
+import socket
 import time
 
 import psycopg2
@@ -87,6 +88,20 @@ def test_a_read_after_the_session_has_begun_shares_its_connection(app, make_user
             event.remove(db.engine, "before_cursor_execute", record)
 
     assert used == [session_connection]
+
+
+def test_a_read_on_its_own_connection_answers_503_while_the_database_is_unreachable():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    config = TestingConfig()
+    config.SQLALCHEMY_DATABASE_URI = f"postgresql+psycopg2://conduit@127.0.0.1:{closed_port}/x"
+    config.REDIS_URL = None
+
+    response = create_app(config).test_client().get("/api/v1/articles")
+
+    assert response.status_code == 503
+    assert response.json == {"errors": {"database": ["is temporarily unavailable"]}}
 
 
 def test_a_connection_leaves_autocommit_when_it_returns_to_the_pool(client, app):
