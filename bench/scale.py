@@ -25,7 +25,7 @@ from app.articles.models import (
     article_tags,
     articles,
     favorites,
-    listing_select,
+    listing_count,
     tags,
     users,
 )
@@ -124,7 +124,7 @@ def filter_values() -> dict[str, dict]:
 def statements(filters: dict) -> dict:
     """Return the page query (without its count, as when the count is cached) and the count."""
     page = _page_query(frozenset(filters), False, False)
-    count = select(func.count()).select_from(listing_select(**filters).order_by(None).subquery())
+    count = listing_count(**filters)
     return {"page": (page, {**filters, "limit": 20, "offset": 0}), "count": (count, filters)}
 
 

@@ -1,7 +1,7 @@
 import pytest
 from sqlalchemy import func, select
 
-from app.articles.models import Article, Tag, article_tags, favorites
+from app.articles.models import Article, Tag, article_tags, counters, favorites
 from app.comments.models import Comment
 from app.extensions import db
 from app.seed import DEMO_PASSWORD, TOPICS
@@ -100,6 +100,8 @@ def test_seeding_twice_adds_more_content(seed):
     assert rows_in(Article) == 16
     assert rows_in(Tag) == len(TOPICS)
     assert rows_in(article_tags) == 16 * 2
+    assert db.session.scalar(select(counters.c.value)) == 16
+    assert sum(db.session.scalars(select(Tag.articles_count))) == 16 * 2
     assert rows_in(favorites) == 20
     assert rows_in(Comment) == 14
     assert rows_in(follows) == 12

@@ -110,6 +110,7 @@ def test_a_short_journey_through_the_api_on_sqlite(sqlite_client):
     listing = sqlite_client.get("/api/v1/articles?tag=sqlite")
     assert listing.status_code == 200
     assert listing.json["articlesCount"] == 1
+    assert sqlite_client.get("/api/v1/articles").json["articlesCount"] == 1
     assert [listed["slug"] for listed in listing.json["articles"]] == [slug]
 
     favorited = sqlite_client.post(f"/api/v1/articles/{slug}/favorite", headers=bob)
@@ -138,6 +139,9 @@ def test_a_short_journey_through_the_api_on_sqlite(sqlite_client):
     assert sqlite_client.get(f"/api/v1/articles/{slug}").status_code == 404
 
     assert rows_in(Article) == 0
+    assert sqlite_client.get("/api/v1/articles").json["articlesCount"] == 0
+    assert sqlite_client.get("/api/v1/articles?tag=sqlite").json["articlesCount"] == 0
+    assert sqlite_client.get("/api/v1/tags").json == {"tags": []}
     assert rows_in(Comment) == 0
     assert rows_in(favorites) == 0
     assert rows_in(article_tags) == 0

@@ -30,6 +30,7 @@ from app.articles.models import (
     article_tags,
     articles,
     favorites,
+    listing_count,
     listing_select,
     tags,
     users,
@@ -155,8 +156,7 @@ def _page_query(given: frozenset[str], for_viewer: bool, counting: bool) -> Sele
     if not counting:
         return prepared(rows.order_by(page.c.created_at.desc(), page.c.id.desc()))
     rows = rows.add_columns(page.c.created_at).subquery()
-    counted = listing.order_by(None).subquery()
-    total = select(func.count().label("total")).select_from(counted).subquery()
+    total = listing_count(**{name: bindparam(name) for name in given}).subquery()
     # Outer-joined to the count, so that an empty page still says how many there are.
     return prepared(
         select(*(rows.c[column.key] for column in _CARD_ROW), total.c.total)
