@@ -29,8 +29,7 @@ def update_current_user(current_user: User):
 @blueprint.get("/profiles/<username>")
 @token_optional
 def profile(username: str, viewer: Reader | None):
-    user = User.by_username_or_404(username)
-    return wrap("profile", ProfileOut(), ProfileView.of(user, viewer and viewer.id))
+    return wrap("profile", ProfileOut(), ProfileView.named_or_404(username, viewer and viewer.id))
 
 
 @blueprint.post("/profiles/<username>/follow")

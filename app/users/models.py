@@ -124,7 +124,7 @@ class User(UserMixin, db.Model):
         """Return the user named username, or raise NotFound."""
         user = cls.by_username(username)
         if user is None:
-            raise NotFound({"profile": [f"no user named {username!r}"]})
+            raise no_user_named(username)
         return user
 
     @classmethod
@@ -188,6 +188,10 @@ def _taken(condition, except_id: int | None) -> bool:
     return db.session.scalar(select(exists(query))) or False
 
 
+def no_user_named(username: str) -> NotFound:
+    return NotFound({"profile": [f"no user named {username!r}"]})
+
+
 def is_following(viewer_id: int | None, user_id_column):
     """Return a SQL boolean: does the viewer follow the user in user_id_column."""
     if viewer_id is None:
@@ -210,11 +214,14 @@ class ProfileView:
     following: bool
 
     @classmethod
-    def of(cls, user: User, viewer_id: int | None) -> "ProfileView":
-        """Return the profile of user as seen by viewer_id."""
-        if viewer_id is None:
-            return cls(user=user, following=False)
-        following = db.session.scalar(select(is_following(viewer_id, user.id)))
+    def named_or_404(cls, username: str, viewer_id: int | None) -> "ProfileView":
+        """Return the profile of the user named username as viewer_id sees it, the user and
+        whether the viewer follows them in one statement; raise NotFound."""
+        query = select(User, is_following(viewer_id, User.id)).where(User.username == username)
+        row = db.session.execute(query).first()
+        if row is None:
+            raise no_user_named(username)
+        user, following = row
         return cls(user=user, following=bool(following))
 
 

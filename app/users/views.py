@@ -39,15 +39,15 @@ def update_settings():
 
 
 def _profile_page(username: str, *, favorites: bool):
-    user = User.by_username_or_404(username)
+    profile = ProfileView.named_or_404(username, viewer_id())
     listing = (
-        Article.listing(favorited_by=user.username)
+        Article.listing(favorited_by=profile.user.username)
         if favorites
-        else Article.listing(author=user.username)
+        else Article.listing(author=profile.user.username)
     )
     return render_template(
         "users/profile.html",
-        profile=ProfileView.of(user, viewer_id()),
+        profile=profile,
         articles=article_page(listing),
         favorites=favorites,
     )
