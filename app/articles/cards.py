@@ -8,7 +8,6 @@ from types import SimpleNamespace
 
 from sqlalchemy import (
     ARRAY,
-    JSON,
     Integer,
     Select,
     String,
@@ -17,7 +16,6 @@ from sqlalchemy import (
     cast,
     exists,
     false,
-    func,
     literal,
     select,
     true,
@@ -27,36 +25,16 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from app.articles.models import (
-    article_tags,
     articles,
     favorites,
     listing_count,
     listing_select,
-    tags,
     users,
 )
 from app.connections import prepared
 from app.database import read_connection
 from app.errors import NotFound
 from app.users.models import ProfileView, follows, is_following
-
-
-class JsonArray(FunctionElement):
-    """An aggregate: the values as one JSON array (json_agg; SQLite's json_group_array)."""
-
-    type = JSON()
-    name = "json_array"
-    inherit_cache = True
-
-
-@compiles(JsonArray)
-def _json_agg(element, compiler, **kwargs):
-    return f"json_agg({compiler.process(element.clauses, **kwargs)})"
-
-
-@compiles(JsonArray, "sqlite")
-def _json_group_array(element, compiler, **kwargs):
-    return f"json_group_array({compiler.process(element.clauses, **kwargs)})"
 
 
 class IsoTimestamp(FunctionElement):
@@ -82,24 +60,6 @@ def _iso_text(element, compiler, **kwargs):
     return f"substr({moment}, 1, 10) || 'T' || substr({moment}, 12, 12) || 'Z'"
 
 
-def tag_names_of(article_id_column):
-    return (
-        select(JsonArray(tags.c.name))
-        .join_from(article_tags, tags, tags.c.id == article_tags.c.tag_id)
-        .where(article_tags.c.article_id == article_id_column)
-        .scalar_subquery()
-    )
-
-
-def favorites_count_of(article_id_column):
-    return (
-        select(func.count())
-        .select_from(favorites)
-        .where(favorites.c.article_id == article_id_column)
-        .scalar_subquery()
-    )
-
-
 def is_favorited(viewer_id, article_id_column):
     """Return a SQL boolean: did the viewer (an id, a bound parameter or None) favorite it."""
     if viewer_id is None:
@@ -109,8 +69,19 @@ def is_favorited(viewer_id, article_id_column):
     )
 
 
-# What a list shows of an article's own row; a single article adds its body.
-CARD_COLUMNS = ("id", "slug", "title", "description", "created_at", "updated_at", "author_id")
+# What a list shows of an article's own row, with the counts and names kept on it
+# (migration 0007); a single article adds its body.
+CARD_COLUMNS = (
+    "id",
+    "slug",
+    "title",
+    "description",
+    "created_at",
+    "updated_at",
+    "author_id",
+    "tag_names",
+    "favorites_count",
+)
 
 
 def _card_query(source, viewer_id) -> Select:
@@ -125,8 +96,8 @@ def _card_query(source, viewer_id) -> Select:
         source.c.description,
         IsoTimestamp(source.c.created_at).label("created"),
         IsoTimestamp(source.c.updated_at).label("updated"),
-        tag_names_of(source.c.id).label("tag_names"),
-        favorites_count_of(source.c.id).label("favorites_count"),
+        source.c.tag_names,
+        source.c.favorites_count,
         users.c.username,
         users.c.bio,
         users.c.image,

@@ -4,6 +4,7 @@ from datetime import datetime
 from functools import cache
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     Column,
     DateTime,
@@ -120,6 +121,11 @@ class Article(db.Model):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
+    # Kept by the database as favorites and tags are written (migration 0007's triggers),
+    # for the card queries (cards.py) to read with the row. Deferred: the ORM reads the tags
+    # through `tags`, and would only ever hold a copy of these as old as its load.
+    favorites_count: Mapped[int] = mapped_column(server_default=text("0"), deferred=True)
+    kept_tag_names: Mapped[list[str] | None] = mapped_column("tag_names", JSON, deferred=True)
 
     author: Mapped[User] = relationship(lazy="joined", innerjoin=True)
     tags: Mapped[list[Tag]] = relationship(

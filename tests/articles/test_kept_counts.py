@@ -1,9 +1,18 @@
-"""The counts the database keeps as rows change (migration 0006): every article's, and each
-tag's articles; the whole list and a tag's list read them instead of counting rows."""
+"""What the database keeps as rows change: the count of every article and each tag's
+articles (migration 0006), and on each article its favorites' count and its tags' names
+(0007). The lists and articles read them instead of counting and gathering rows."""
 
 from sqlalchemy import insert, select, text, update
 
-from app.articles.models import ARTICLES_COUNTER, Article, Tag, article_tags, counters
+from app.articles.models import (
+    ARTICLES_COUNTER,
+    Article,
+    Tag,
+    article_tags,
+    articles,
+    counters,
+    favorites,
+)
 from app.cache import articles_changed
 from app.extensions import db
 
@@ -79,3 +88,61 @@ def test_the_tags_in_use_are_the_kept_counts_above_zero(client, make_article):
     db.session.commit()
 
     assert client.get("/api/v1/tags").json == {"tags": ["rare", "common"]}
+
+
+def kept_on_articles() -> dict[str, tuple[int, list[str]]]:
+    db.session.rollback()
+    rows = db.session.execute(
+        select(articles.c.slug, articles.c.favorites_count, articles.c.tag_names)
+    )
+    return {slug: (count, sorted(names or ())) for slug, count, names in rows}
+
+
+def test_favorites_and_retags_through_the_api_keep_each_articles_count_and_names(
+    client, make_user, make_article, auth_headers
+):
+    article = make_article(tags=["one", "two"])
+    other = make_article()
+    readers = [auth_headers(make_user()) for _ in range(3)]
+    for headers in readers:
+        client.post(f"/api/v1/articles/{article.slug}/favorite", headers=headers)
+    client.delete(f"/api/v1/articles/{article.slug}/favorite", headers=readers[0])
+    retagged = {"article": {"tagList": ["two", "three"]}}
+    author = auth_headers(article.author)
+    retag = client.put(f"/api/v1/articles/{article.slug}", json=retagged, headers=author)
+    assert retag.status_code == 200
+
+    assert kept_on_articles() == {article.slug: (2, ["three", "two"]), other.slug: (0, [])}
+    answered = client.get(f"/api/v1/articles/{article.slug}").json["article"]
+    assert (answered["favoritesCount"], answered["tagList"]) == (2, ["three", "two"])
+
+
+def test_a_favorited_articles_deletion_and_a_truncation_leave_the_others_right(
+    client, make_user, make_article, auth_headers
+):
+    kept, gone = make_article(tags=["kept"]), make_article(tags=["kept"])
+    fan = make_user()
+    for article in (kept, gone):
+        db.session.execute(insert(favorites).values(user_id=fan.id, article_id=article.id))
+    db.session.commit()
+    deleted = client.delete(f"/api/v1/articles/{gone.slug}", headers=auth_headers(gone.author))
+    assert deleted.status_code == 204
+    assert kept_on_articles() == {kept.slug: (1, ["kept"])}
+
+    db.session.execute(text("TRUNCATE favorites"))
+    db.session.commit()
+
+    assert kept_on_articles() == {kept.slug: (0, ["kept"])}
+
+
+def test_lists_and_articles_answer_what_is_kept_on_the_article(client, make_article):
+    article = make_article(tags=["real"])
+    db.session.execute(update(articles).values(favorites_count=9, tag_names=["kept", "names"]))
+    db.session.commit()
+    articles_changed(article.slug)
+
+    listed = client.get("/api/v1/articles").json["articles"][0]
+    one = client.get(f"/api/v1/articles/{article.slug}").json["article"]
+
+    for answered in (listed, one):
+        assert (answered["favoritesCount"], answered["tagList"]) == (9, ["kept", "names"])

@@ -1,5 +1,6 @@
-"""The counts the database keeps (migration 0006) stay exact while writers create, retag and
-delete articles at once, sharing tags in every order, and no write deadlocks on them."""
+"""What the database keeps (migrations 0006 and 0007: the counts, each article's tag names)
+stays exact while writers create, retag and delete articles at once, sharing tags in every
+order, and no write deadlocks on it."""
 
 import random
 
@@ -36,7 +37,7 @@ def write_articles(tokens: list[str], owned: list[list[str]]):
     return script
 
 
-def test_kept_counts_stay_exact_under_concurrent_creates_retags_and_deletes(
+def test_what_is_kept_stays_exact_under_concurrent_creates_retags_and_deletes(
     postgres, database, redis_server, start_app
 ):
     app = start_app(postgres.url(database), redis_server.url, workers=WORKERS)
@@ -63,6 +64,14 @@ def test_kept_counts_stay_exact_under_concurrent_creates_retags_and_deletes(
         rows(
             "SELECT name FROM tags WHERE articles_count <>"
             " (SELECT count(*) FROM article_tags WHERE tag_id = tags.id)"
+        )
+        == []
+    )
+    assert (
+        rows(
+            "SELECT slug FROM articles WHERE tag_names::text IS DISTINCT FROM"
+            " (SELECT json_agg(tags.name ORDER BY tags.name)::text FROM article_tags"
+            " JOIN tags ON tags.id = article_tags.tag_id WHERE article_id = articles.id)"
         )
         == []
     )
