@@ -52,9 +52,9 @@ def test_a_read_alone_takes_a_pooled_connection_and_begins_no_session(app, make_
     db.session.remove()
 
     with app.test_request_context("/api/v1/articles"):
-        rows = page_rows({}, None, limit=20, offset=0, counting=True)
+        head, rows = page_rows({}, None, limit=20, offset=0, counting=True)
 
-        assert [row.total for row in rows] == [1]
+        assert (head.total, len(rows)) == (1, 1)
         assert not db.session.registry.has()
 
 
@@ -65,7 +65,7 @@ def test_a_read_in_a_write_sees_what_its_session_has_not_committed_yet(app, make
         article = Article(author=author, slug="draft", title="Draft", description="d", body="b")
         db.session.add(article)
         db.session.flush()
-        rows = page_rows({}, None, limit=20, offset=0, counting=True)
+        _, rows = page_rows({}, None, limit=20, offset=0, counting=True)
         db.session.rollback()
 
     assert [row.slug for row in rows] == ["draft"]

@@ -124,16 +124,27 @@ def _page_query(given: frozenset[str], for_viewer: bool, counting: bool) -> Sele
         .subquery()
     )
     rows = _card_query(page, viewer_id)
-    if not counting:
+    head = _page_head(given, for_viewer, counting)
+    if head is None:
         return prepared(rows.order_by(page.c.created_at.desc(), page.c.id.desc()))
     rows = rows.add_columns(page.c.created_at).subquery()
-    total = listing_count(**{name: bindparam(name) for name in given}).subquery()
-    # Outer-joined to the count, so that an empty page still says how many there are.
+    head = head.subquery()
+    # Outer-joined to its head, so that an empty page still has its count and its viewer.
     return prepared(
-        select(*(rows.c[column.key] for column in _CARD_ROW), total.c.total)
-        .select_from(total.outerjoin(rows, true()))
+        select(*(rows.c[column.key] for column in _CARD_ROW), *head.c)
+        .select_from(head.outerjoin(rows, true()))
         .order_by(rows.c.created_at.desc(), rows.c.id.desc())
     )
+
+
+def _page_head(given: frozenset[str], for_viewer: bool, counting: bool) -> Select | None:
+    """Return the select of the one row a page query carries beside its articles: the
+    listing's count as `total` when counting, the viewer's account for a viewer; None for
+    neither."""
+    account = _viewer_account() if for_viewer else []
+    if counting:
+        return listing_count(**{name: bindparam(name) for name in given}).add_columns(*account)
+    return select(*account) if account else None
 
 
 # The columns of a card row, by name.
@@ -143,11 +154,34 @@ _CARD_ROW = _card_query(articles, None).selected_columns
 @cache
 def _article_query(for_viewer: bool) -> Select:
     viewer_id = bindparam("viewer_id") if for_viewer else None
+    account = _viewer_account() if for_viewer else []
     return prepared(
         _card_query(articles, viewer_id)
-        .add_columns(articles.c.body)
+        .add_columns(*account, articles.c.body)
         .where(articles.c.slug == bindparam("slug"))
     )
+
+
+def _viewer_account() -> list:
+    """Return the columns of the viewer's is_active and token_version, so that the statement
+    that reads their page or article confirms their token too (viewer_account). Not
+    correlated to the row: PostgreSQL reads them once per statement."""
+    viewer = users.alias("viewer")
+    return [
+        select(column)
+        .where(viewer.c.id == bindparam("viewer_id"))
+        .scalar_subquery()
+        .label(f"viewer_{column.key}")
+        for column in (viewer.c.is_active, viewer.c.token_version)
+    ]
+
+
+def viewer_account(row) -> SimpleNamespace | None:
+    """Return the viewer's account (app.auth.tokens.Reader.confirm reads it) from a row of
+    a query for a viewer, None without the user."""
+    if row.viewer_is_active is None:
+        return None
+    return SimpleNamespace(is_active=row.viewer_is_active, token_version=row.viewer_token_version)
 
 
 @dataclass(frozen=True)
@@ -220,14 +254,20 @@ def public_article(row, *, with_body: bool = False) -> dict:
 
 
 def page_rows(filters: dict, viewer_id: int | None, *, limit: int, offset: int, counting: bool):
-    """Return the rows of one page of the listing Article.listing(**filters) as viewer_id
-    sees it, in one query whatever the page's size; counting, each row also holds the
-    listing's count as `total`, and an empty page is one row of None but the total."""
+    """Return the head and the rows of one page of the listing Article.listing(**filters)
+    as viewer_id sees it, in one query whatever the page's size.
+
+    The head holds the listing's count as `total` when counting, and the viewer's account
+    (viewer_account) for a viewer; it is None for neither. An empty page still has one.
+    """
     given = {name: value for name, value in filters.items() if value is not None}
     query = _page_query(frozenset(given), viewer_id is not None, counting)
     parameters = {**given, "limit": limit, "offset": offset, "viewer_id": viewer_id}
     with read_connection() as connection:
-        return connection.execute(query, parameters).all()
+        rows = connection.execute(query, parameters).all()
+    if not counting and viewer_id is None:
+        return None, rows
+    return rows[0], [row for row in rows if row.id is not None]
 
 
 def article_row_or_404(slug: str, viewer_id: int | None):

@@ -16,6 +16,7 @@ from app.articles.cards import (
     article_row_or_404,
     page_rows,
     public_article,
+    viewer_account,
     viewer_marks,
 )
 from app.articles.models import LISTING_FILTER_NAMES, Tag
@@ -90,19 +91,24 @@ def _marks_in(rows) -> tuple[set[int], set[int]]:
     return favorited, followed
 
 
-def _page(filters: dict, viewer_id: int | None, *, limit: int, offset: int, count=None):
-    """Return a page's articles (the rows, then every reader's part) and the list's count."""
-    rows = page_rows(filters, viewer_id, limit=limit, offset=offset, counting=count is None)
-    if count is None:
-        count = rows[0].total
-        rows = [row for row in rows if row.id is not None]
-    return rows, _public(rows, count)
+def _page(filters: dict, viewer: Reader | None, *, limit: int, offset: int, count=None):
+    """Return a page's articles (the rows, then every reader's part) and the list's count,
+    the viewer confirmed by the same statement."""
+    viewer_id = viewer and viewer.id
+    head, rows = page_rows(filters, viewer_id, limit=limit, offset=offset, counting=count is None)
+    _confirm(viewer, head)
+    return rows, _public(rows, head.total if count is None else count)
+
+
+def _confirm(viewer: Reader | None, row) -> None:
+    """Confirm viewer, unless confirmed already, from a row of a query for them."""
+    if viewer is not None and not viewer.confirmed:
+        viewer.confirm(viewer_account(row))
 
 
 def article_list(filters: dict, viewer: Reader | None, *, limit: int, offset: int):
     """Return a page of the listing Article.listing(**filters) as viewer sees it, with the
     listing's count."""
-    viewer_id = viewer and viewer.id
     filters = {name: filters.get(name) for name in LISTING_FILTER_NAMES}
     depends_on = LISTS_DEPEND_ON
     if filters["feed_of"] is not None:
@@ -116,7 +122,7 @@ def article_list(filters: dict, viewer: Reader | None, *, limit: int, offset: in
     # its own too, for every page and page size of the list.
     counted = cache.lookup("article-count", [filters], depends_on)
     count = counted.value if counted.hit else None
-    rows, public = _page(filters, viewer_id, limit=limit, offset=offset, count=count)
+    rows, public = _page(filters, viewer, limit=limit, offset=offset, count=count)
     if not counted.hit:
         counted.store(public.count)
     found.store(vars(public))
@@ -139,6 +145,7 @@ def article(slug: str, viewer: Reader | None) -> ArticleList:
     if found.hit:
         return ArticleList(**found.value).for_viewer(viewer)
     row = article_row_or_404(slug, viewer and viewer.id)
+    _confirm(viewer, row)
     public = _public([row], 1, with_body=True)
     found.store(vars(public))
     return public.mark(*_marks_in([row]))

@@ -56,8 +56,9 @@ class Reader:
     once their account is known to be there, active and still at that version.
 
     A signed-in read confirms its reader in whichever of its queries comes first (the
-    viewer's marks fold the account in: app/articles/cards.py), instead of in a statement
-    of its own; the auth decorators confirm whoever the view did not.
+    page's or the article's own statement, or the viewer's marks on a cached one, fold the
+    account in: app/articles/cards.py), instead of in a statement of its own; the auth
+    decorators confirm whoever the view did not.
     """
 
     id: int

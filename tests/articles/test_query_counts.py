@@ -2,10 +2,9 @@
 page and whoever asks, on a cache miss and on a hit; the counts include loading the user
 that a token or a session names.
 
-Measured, API: a list (or the feed) runs 1 statement anonymously (page and count together)
-and 2 with a token (the page with the viewer's marks, then the token's account); served
-from the cache, 0 and 1 (the viewer's marks, which confirm the account too). One article:
-the same. Pages add the
+Measured, API: a list (or the feed) runs 1 statement, anonymously or with a token (the
+page, its count and the viewer's marks and account together); served from the cache, 0 and
+1 (the viewer's marks, which confirm the account too). One article: the same. Pages add the
 session's user and the sidebar's tags; a profile page shows a profile instead of the tags:
 its user and whether the viewer follows them, in one statement.
 """
@@ -104,6 +103,25 @@ def test_list_statements_do_not_grow_with_the_page(
     assert cached_page.json == full_page.json
     assert one == hundred <= LIST_MAX_STATEMENTS
     assert one_cached == hundred_cached <= LIST_MAX_STATEMENTS
+
+
+def test_a_signed_in_read_confirms_its_reader_in_its_one_statement(
+    client, count_queries, crowd, auth_headers
+):
+    headers = auth_headers(crowd)
+    reads = [
+        ("/api/v1/articles", {"limit": 1}),  # the page and its count
+        ("/api/v1/articles", {"limit": 2}),  # the page alone: the count is cached
+        ("/api/v1/articles", {"tag": "nothing-tagged"}),  # an empty page
+        ("/api/v1/articles/feed", {}),
+        ("/api/v1/articles/crowd-7", {}),
+    ]
+
+    counts = [
+        statements_for(client, count_queries, path, headers, **query)[0] for path, query in reads
+    ]
+
+    assert counts == [1] * len(reads)
 
 
 def test_feed_statements_do_not_grow_with_the_page(client, count_queries, crowd, auth_headers):
