@@ -28,10 +28,8 @@ NAMES_OF_TAGS = (
 POSTGRESQL_TAG_NAMES = NAMES_OF_TAGS.format(
     aggregate="json_agg(tags.name ORDER BY tags.name)", article_id="articles.id"
 )
-POSTGRESQL_TRIGGERS = [
-    f"""
-    CREATE OR REPLACE FUNCTION count_tagged_articles() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
+# The body of 0006's count_tagged_articles, as 0006 wrote it; this migration adds the names.
+TAG_COUNTS = """
         PERFORM 1 FROM counters WHERE name = 'articles' FOR NO KEY UPDATE;
         PERFORM 1 FROM tags WHERE id IN (SELECT tag_id FROM changed)
         ORDER BY id FOR NO KEY UPDATE;
@@ -41,11 +39,24 @@ POSTGRESQL_TRIGGERS = [
             FROM changed GROUP BY tag_id
         ) AS delta
         WHERE tags.id = delta.tag_id;
+"""
+TAG_NAMES = f"""
         UPDATE articles SET tag_names = ({POSTGRESQL_TAG_NAMES})
         WHERE articles.id IN (SELECT article_id FROM changed);
+"""
+
+
+def _tags_function(body: str) -> str:
+    return f"""
+    CREATE OR REPLACE FUNCTION count_tagged_articles() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN{body}
         RETURN NULL;
     END $$
-    """,
+    """
+
+
+POSTGRESQL_TRIGGERS = [
+    _tags_function(TAG_COUNTS + TAG_NAMES),
     """
     CREATE FUNCTION count_favorites() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
@@ -72,29 +83,13 @@ POSTGRESQL_TRIGGERS = [
     "CREATE TRIGGER favorites_emptied AFTER TRUNCATE ON favorites"
     " FOR EACH STATEMENT EXECUTE FUNCTION reset_favorites_counts()",
 ]
-# 0006's tags function, restored on downgrade.
-POSTGRESQL_0006_TAGS_FUNCTION = """
-    CREATE OR REPLACE FUNCTION count_tagged_articles() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        PERFORM 1 FROM counters WHERE name = 'articles' FOR NO KEY UPDATE;
-        PERFORM 1 FROM tags WHERE id IN (SELECT tag_id FROM changed)
-        ORDER BY id FOR NO KEY UPDATE;
-        UPDATE tags SET articles_count = articles_count + delta.n
-        FROM (
-            SELECT tag_id, CASE TG_OP WHEN 'INSERT' THEN count(*) ELSE -count(*) END AS n
-            FROM changed GROUP BY tag_id
-        ) AS delta
-        WHERE tags.id = delta.tag_id;
-        RETURN NULL;
-    END $$
-"""
 POSTGRESQL_DROPS = [
     "DROP TRIGGER favorites_emptied ON favorites",
     "DROP TRIGGER favorites_removed ON favorites",
     "DROP TRIGGER favorites_added ON favorites",
     "DROP FUNCTION reset_favorites_counts()",
     "DROP FUNCTION count_favorites()",
-    POSTGRESQL_0006_TAGS_FUNCTION,
+    _tags_function(TAG_COUNTS),
 ]
 
 
