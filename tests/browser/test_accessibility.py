@@ -19,10 +19,13 @@ from tests.browser.actions import VIEWPORTS, new_context, save_screenshot, sign_
 
 BLOCKING_IMPACTS = ("serious", "critical")
 AXE_RUN = "axe.run(document, {resultTypes: ['violations']}).then(results => results.violations)"
-# Content that does not fit: a page wider than the screen (WCAG's reflow), or tabs that would
-# grow a scrollbar of their own.
+# Content that does not fit: a page wider than the screen (WCAG's reflow), tabs that would
+# grow a scrollbar of their own, or something unseen (the icons' sprite) taking room above
+# the header.
 OVERFLOWS = """() => [
   ...(document.documentElement.scrollWidth > innerWidth ? ["the page scrolls sideways"] : []),
+  ...(document.querySelector(".site-header").getBoundingClientRect().top > 0
+    ? ["something takes room above the header"] : []),
   ...[...document.querySelectorAll(".tabs__list")]
     .filter(tabs => tabs.scrollHeight > tabs.clientHeight)
     .map(() => "the tabs scroll up and down"),
