@@ -176,3 +176,24 @@ def listing_matches_database(app: Gunicorn, postgres, database) -> bool:
     except AssertionError:
         return False
     return True
+
+
+def test_an_app_started_while_redis_is_down_serves_and_uses_redis_once_it_is_up(
+    postgres, database, redis_server, start_app
+):
+    redis_server.stop()
+    app = start_app(postgres.url(database), redis_server.url)
+    token = register(app.port, "early")
+    slug = create_article(app.port, token, "Before Redis", ("seed",))
+    assert call(app.port, "GET", f"{API}/articles/{slug}").status == 200
+
+    redis_server.start()
+    wait_for(lambda: ready_again(app), RECOVERY_SECONDS, "/readyz answering 200")
+
+    def cached_again() -> bool:
+        call(app.port, "GET", f"{API}/articles?limit=5")
+        return bool(keys(redis_server, CACHE_KEYS))
+
+    wait_for(cached_again, RECOVERY_SECONDS, "the cache storing entries")
+    assert app.process.poll() is None
+    assert_listing_matches_database(app, postgres, database)
