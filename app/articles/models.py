@@ -74,8 +74,10 @@ class Tag(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(40), unique=True)
-    # How many articles carry the tag, kept by the database (migration 0006's triggers).
-    articles_count: Mapped[int] = mapped_column(server_default=text("0"))
+    # How many articles carry the tag, kept by the database (migration 0006's triggers) and
+    # read by names_in_use and listing_count. Deferred, as the article's kept columns are:
+    # a loaded tag would only hold a copy as old as its load.
+    articles_count: Mapped[int] = mapped_column(server_default=text("0"), deferred=True)
 
     @classmethod
     def names_in_use(cls) -> list[str]:
