@@ -101,13 +101,21 @@ def prepared(statement):
 def _execute_prepared(connection, cursor, statement, parameters, context, executemany):
     options = context.execution_options if context is not None else {}
     wanted = options.get(PREPARED) and options.get(PREPARING_ALLOWED)
-    # A literal % would need psycopg2's escaping, which PREPARE's text does not go through.
-    if not wanted or executemany or connection.dialect.name != "postgresql" or "%%" in statement:
+    if not wanted or executemany or connection.dialect.name != "postgresql":
         return statement, parameters
+    return run_prepared(connection, cursor, statement), parameters
+
+
+def run_prepared(connection, cursor, statement: str) -> str:
+    """Return the EXECUTE that runs statement prepared on connection, preparing it there the
+    first time; statement itself if it holds a literal %, which would need psycopg2's
+    escaping, which PREPARE's text does not go through."""
+    if "%%" in statement:
+        return statement
     prepared_here = connection.connection.info.setdefault(PREPARED, {})
     if statement not in prepared_here:
         prepared_here[statement] = _prepare(cursor, statement, len(prepared_here))
-    return prepared_here[statement], parameters
+    return prepared_here[statement]
 
 
 def _prepare(cursor, statement: str, number: int) -> str:

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Engine, Table, event
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.connections import autocommit, only_reads
+from app.direct_reads import rows_of
 from app.extensions import db
 
 
@@ -38,6 +39,12 @@ def read_connection() -> Iterator[Connection]:
         return
     with autocommit(db.engine).connect() as connection:
         yield connection
+
+
+def read_rows(statement, parameters: dict) -> list:
+    """Return every row of a read-only statement, run on read_connection's connection."""
+    with read_connection() as connection:
+        return rows_of(connection, statement, parameters)
 
 
 @event.listens_for(Engine, "connect")

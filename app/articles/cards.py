@@ -32,7 +32,7 @@ from app.articles.models import (
     users,
 )
 from app.connections import prepared
-from app.database import read_connection
+from app.database import read_connection, read_rows
 from app.errors import NotFound
 from app.users.models import ProfileView, follows, is_following
 
@@ -263,8 +263,7 @@ def page_rows(filters: dict, viewer_id: int | None, *, limit: int, offset: int, 
     given = {name: value for name, value in filters.items() if value is not None}
     query = _page_query(frozenset(given), viewer_id is not None, counting)
     parameters = {**given, "limit": limit, "offset": offset, "viewer_id": viewer_id}
-    with read_connection() as connection:
-        rows = connection.execute(query, parameters).all()
+    rows = read_rows(query, parameters)
     if not counting and viewer_id is None:
         return None, rows
     return rows[0], [row for row in rows if row.id is not None]
@@ -273,11 +272,10 @@ def page_rows(filters: dict, viewer_id: int | None, *, limit: int, offset: int, 
 def article_row_or_404(slug: str, viewer_id: int | None):
     """Return the row, body included, of the article with this slug, or raise NotFound."""
     query = _article_query(viewer_id is not None)
-    with read_connection() as connection:
-        row = connection.execute(query, {"slug": slug, "viewer_id": viewer_id}).first()
-    if row is None:
+    rows = read_rows(query, {"slug": slug, "viewer_id": viewer_id})
+    if not rows:
         raise NotFound({"article": [f"no article with slug {slug!r}"]})
-    return row
+    return rows[0]
 
 
 @cache

@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.connections import prepared
-from app.database import insert_if_absent, read_connection, utcnow
+from app.database import insert_if_absent, read_rows, utcnow
 from app.errors import NotFound
 from app.extensions import db
 from app.users.models import User, followed_ids
@@ -82,8 +82,7 @@ class Tag(db.Model):
     @classmethod
     def names_in_use(cls) -> list[str]:
         """Return the names of the tags on at least one article, most used first."""
-        with read_connection() as connection:
-            return list(connection.scalars(_names_in_use_query()))
+        return [name for (name,) in read_rows(_names_in_use_query(), {})]
 
     @classmethod
     def named(cls, names: list[str]) -> list["Tag"]:

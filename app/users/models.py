@@ -31,7 +31,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash
 
 from app.connections import prepared
-from app.database import read_connection, utcnow
+from app.database import read_rows, utcnow
 from app.errors import NotFound
 from app.extensions import db
 
@@ -112,8 +112,8 @@ class User(UserMixin, db.Model):
         Without loading the user, and with a statement built once: this runs before every
         signed-in read.
         """
-        with read_connection() as connection:
-            return connection.execute(_account_state(), {"user_id": user_id}).first()
+        rows = read_rows(_account_state(), {"user_id": user_id})
+        return rows[0] if rows else None
 
     @classmethod
     def by_username(cls, username: str) -> "User | None":
