@@ -121,25 +121,31 @@ def _deleted_unbumped(state: CacheState) -> bool:
     return True
 
 
-@dataclass
+@dataclass(frozen=True)
 class Lookup:
     """The result of looking a value up: a hit, or a miss that can store the computed value."""
 
-    key: str
+    key: str | None
     versions: list[str] | None
     value: Any = None
     hit: bool = False
 
     def store(self, value: Any) -> None:
         """Store value for later readers, unless the versions it depends on are unknown."""
+        if self.versions is None:
+            return
         state = _state()
-        if self.versions is None or not state.available():
+        if not state.available():
             return
         encoded = orjson.dumps({"versions": self.versions, "value": value})
         try:
             state.client.set(self.key, encoded, ex=state.ttl)
         except RedisError as error:
             state.failed("store", error)
+
+
+# What a lookup finds while the cache is off or Redis out of reach: nothing to store under.
+MISS = Lookup(None, None)
 
 
 def _current_versions(state: CacheState, names: list[str], raw: list) -> list[str] | None:
@@ -165,9 +171,11 @@ def lookup(name: str, arguments: Any, depends_on: Iterable[str]) -> Lookup:
     hit; a miss that starts fresh versions takes a second one.
     """
     state = _state()
+    if not state.available():
+        return MISS
     names = list(depends_on)
     key = _entry_key(name, arguments)
-    if not state.available() or not _deleted_unbumped(state):
+    if not _deleted_unbumped(state):
         return Lookup(key, None)
     try:
         *raw_versions, raw_entry = state.client.mget(
@@ -234,7 +242,7 @@ def cached_response(
             # The request once: through its proxy, every attribute is a context lookup.
             served = request._get_current_object()
             credentials = "Authorization" in served.headers or served.cookies
-            if credentials or not arguments.issuperset(served.args):
+            if credentials or not arguments.issuperset(served.args) or not _state().available():
                 return view(*args, **kwargs)
             query = sorted(served.args.items(multi=True))
             found = lookup(name, [served.path, query], depends_on(*args, **kwargs))
