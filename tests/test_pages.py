@@ -1,11 +1,13 @@
 """The pages' links to authors, articles and tags, built from patterns, are url_for's."""
 
+from datetime import datetime
 from types import SimpleNamespace
+from urllib.parse import urlencode
 
 import pytest
-from flask import url_for
+from flask import render_template_string, url_for
 
-from app.pages import link_helpers, page_links, sign_in_url
+from app.pages import long_date, page_links, page_url, sign_in_url
 
 AWKWARD_VALUES = [
     "plain",
@@ -39,11 +41,42 @@ def test_the_sign_in_link_comes_back_to_the_page_it_is_on(app):
 
 def test_templates_get_the_links_of_their_own_prefix(app):
     with app.test_request_context("/", base_url="http://localhost/blog"):
-        helpers = link_helpers()
-        assert helpers["article_url"]("a b") == url_for("articles.article", slug="a b")
-        assert helpers["avatar_url"](SimpleNamespace(image="")) == url_for(
-            "static", filename="img/avatar.svg"
+        links = render_template_string(
+            "{{ 'a b' | article_url }} {{ 'a b' | profile_url }} {{ 'a b' | tag_url }}"
+            " {{ no_image | avatar_url }} {{ image | avatar_url }}",
+            no_image=SimpleNamespace(image=""),
+            image=SimpleNamespace(image="https://x.test/me.png"),
         )
-        assert helpers["avatar_url"](SimpleNamespace(image="https://x.test/me.png")) == (
-            "https://x.test/me.png"
-        )
+        assert links.split() == [
+            url_for("articles.article", slug="a b"),
+            url_for("users.profile", username="a b"),
+            url_for("articles.home", tag="a b"),
+            url_for("static", filename="img/avatar.svg"),
+            "https://x.test/me.png",
+        ]
+
+
+@pytest.mark.parametrize("value", AWKWARD_VALUES)
+@pytest.mark.parametrize("script_root", ["", "/blog"])
+def test_page_links_are_what_url_for_builds_with_the_other_arguments_kept(app, value, script_root):
+    query = urlencode({"tag": value, "page": "7", "other": value})
+    with app.test_request_context(f"/?{query}", base_url=f"http://localhost{script_root}"):
+        app.preprocess_request()
+        for number in (1, 2, 10):
+            expected = {"tag": value, "other": value} | ({"page": number} if number > 1 else {})
+            assert page_url(number) == url_for("articles.home", **expected)
+
+
+def test_page_links_keep_the_view_arguments(app):
+    with app.test_request_context("/profile/ada%20b/favorites?page=3"):
+        app.preprocess_request()
+        assert page_url(1) == url_for("users.favorites", username="ada b")
+        assert page_url(4) == url_for("users.favorites", username="ada b", page=4)
+
+
+def test_long_dates_name_the_month_in_english():
+    assert [long_date(datetime(2026, month, 5)) for month in (1, 6, 12)] == [
+        "January 5, 2026",
+        "June 5, 2026",
+        "December 5, 2026",
+    ]
