@@ -225,8 +225,8 @@ def cached_response(
     name: str, *, depends_on: Callable[..., Iterable[str]], arguments: Iterable[str] = ()
 ) -> Callable:
     """Cache the answer the decorated GET view gives requests without credentials, which
-    all get the same one: no Authorization header (the API's) and no cookie at all (the
-    pages' session, flash messages, CSRF token). A hit is the stored body as it was sent,
+    all get the same one: no Authorization header (the API's) and no Cookie header at all
+    (the pages' session, flash messages, CSRF token). A hit is the stored body as it was sent,
     with no data to decode or encode.
 
     depends_on returns the versions the answer depends on, from the view's arguments.
@@ -241,8 +241,9 @@ def cached_response(
         def wrapper(*args, **kwargs):
             # The request once: through its proxy, every attribute is a context lookup.
             served = request._get_current_object()
-            credentials = "Authorization" in served.headers or served.cookies
-            if credentials or not arguments.issuperset(served.args) or not _state().available():
+            headers = served.headers
+            credentials = "Authorization" in headers or "Cookie" in headers
+            if not _state().available() or credentials or not arguments.issuperset(served.args):
                 return view(*args, **kwargs)
             query = sorted(served.args.items(multi=True))
             found = lookup(name, [served.path, query], depends_on(*args, **kwargs))
