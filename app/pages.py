@@ -16,6 +16,7 @@ from marshmallow import ValidationError, fields, validate
 from sqlalchemy import Select
 
 from app.articles import reads
+from app.articles.cards import ArticleView
 from app.articles.models import listing_filters_of
 from app.auth.tokens import Reader
 from app.comments.models import CommentView
@@ -212,12 +213,15 @@ class LinkPattern:
 
 @dataclass(frozen=True)
 class PageLinks:
-    """The links a list page repeats by the hundred, to articles, authors and tags, built
-    from patterns; and the avatar of a user without an image of their own."""
+    """The links a list page repeats by the hundred, to articles, authors and tags and to
+    favorite an article or not, built from patterns; and the avatar of a user without an
+    image of their own."""
 
     article: LinkPattern
     profile: LinkPattern
     tag: LinkPattern
+    favorite: LinkPattern
+    unfavorite: LinkPattern
     default_avatar: str
 
     def avatar(self, user: User) -> str:
@@ -232,6 +236,8 @@ def page_links() -> PageLinks:
             article=LinkPattern.path("articles.article", "slug"),
             profile=LinkPattern.path("users.profile", "username"),
             tag=LinkPattern.query("articles.home", "tag"),
+            favorite=LinkPattern.path("articles.favorite", "slug"),
+            unfavorite=LinkPattern.path("articles.unfavorite", "slug"),
             default_avatar=url_for("static", filename="img/avatar.svg"),
         )
     return by_root[request.script_root]
@@ -263,6 +269,14 @@ def tag_url(context: Context, name: str) -> str:
 @pass_context
 def avatar_url(context: Context, user: User) -> str:
     return context["page_links"].avatar(user)
+
+
+@pass_context
+def toggle_favorite_url(context: Context, view: ArticleView) -> str:
+    """Return where the viewer's favorite button posts: to unfavorite or to favorite."""
+    links = context["page_links"]
+    toggle = links.unfavorite if view.favorited else links.favorite
+    return toggle(view.article.slug)
 
 
 def iso_datetime(moment: datetime) -> str:
@@ -303,7 +317,8 @@ def long_date(moment: datetime) -> str:
 
 
 def register_template_helpers(app: Flask) -> None:
-    for template_filter in (long_date, iso_datetime, article_url, profile_url, tag_url, avatar_url):
+    link_filters = (article_url, profile_url, tag_url, avatar_url, toggle_favorite_url)
+    for template_filter in (long_date, iso_datetime, *link_filters):
         app.add_template_filter(template_filter)
     app.add_template_global(page_url)
     app.context_processor(link_helpers)

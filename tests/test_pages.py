@@ -31,6 +31,8 @@ def test_links_are_what_url_for_builds(app, value, script_root):
         if value:  # a path segment cannot be empty
             assert links.article(value) == url_for("articles.article", slug=value)
             assert links.profile(value) == url_for("users.profile", username=value)
+            assert links.favorite(value) == url_for("articles.favorite", slug=value)
+            assert links.unfavorite(value) == url_for("articles.unfavorite", slug=value)
 
 
 def test_the_sign_in_link_comes_back_to_the_page_it_is_on(app):
@@ -80,3 +82,11 @@ def test_long_dates_name_the_month_in_english():
         "June 5, 2026",
         "December 5, 2026",
     ]
+
+
+@pytest.mark.parametrize("favorited, endpoint", [(False, "favorite"), (True, "unfavorite")])
+def test_a_cards_favorite_button_posts_to_undo_what_the_viewer_did(app, favorited, endpoint):
+    view = SimpleNamespace(favorited=favorited, article=SimpleNamespace(slug="a b"))
+    with app.test_request_context("/", base_url="http://localhost/blog"):
+        action = render_template_string("{{ view | toggle_favorite_url }}", view=view)
+        assert action == url_for(f"articles.{endpoint}", slug="a b")
