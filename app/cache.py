@@ -132,10 +132,8 @@ class Lookup:
 
     def store(self, value: Any) -> None:
         """Store value for later readers, unless the versions it depends on are unknown."""
-        if self.versions is None:
-            return
         state = _state()
-        if not state.available():
+        if self.versions is None or not state.available():
             return
         encoded = orjson.dumps({"versions": self.versions, "value": value})
         try:
@@ -171,12 +169,10 @@ def lookup(name: str, arguments: Any, depends_on: Iterable[str]) -> Lookup:
     hit; a miss that starts fresh versions takes a second one.
     """
     state = _state()
-    if not state.available():
+    if not state.available() or not _deleted_unbumped(state):
         return MISS
     names = list(depends_on)
     key = _entry_key(name, arguments)
-    if not _deleted_unbumped(state):
-        return Lookup(key, None)
     try:
         *raw_versions, raw_entry = state.client.mget(
             [*(VERSION_PREFIX + name for name in names), key]

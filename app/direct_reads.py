@@ -25,14 +25,16 @@ from app.connections import PREPARED, PREPARING_ALLOWED, run_prepared
 class DirectStatement:
     """A statement compiled for one dialect, and the named tuple its rows come in."""
 
-    dialect: Dialect
     compiled: object
     sql: str
     row: type
     prepared: bool
 
 
-_compiled: WeakKeyDictionary[Executable, DirectStatement | None] = WeakKeyDictionary()
+# Each statement's direct form (None: through SQLAlchemy), for the dialect it was made for.
+_compiled: WeakKeyDictionary[Executable, tuple[Dialect, DirectStatement | None]] = (
+    WeakKeyDictionary()
+)
 
 
 def rows_of(connection: Connection, statement: Executable, parameters: dict) -> list:
@@ -76,11 +78,10 @@ def _translated(connection, cursor, error, sql: str, values: dict) -> DBAPIError
 
 def _direct(statement: Executable, dialect: Dialect) -> DirectStatement | None:
     """Return statement compiled for dialect, or None when it must run through SQLAlchemy."""
-    if statement in _compiled:
-        direct = _compiled[statement]
-        if direct is None or direct.dialect is dialect:
-            return direct
-    _compiled[statement] = direct = _compile(statement, dialect)
+    made_for, direct = _compiled.get(statement, (None, None))
+    if made_for is not dialect:
+        direct = _compile(statement, dialect)
+        _compiled[statement] = (dialect, direct)
     return direct
 
 
@@ -98,4 +99,4 @@ def _compile(statement: Executable, dialect: Dialect) -> DirectStatement | None:
         return None
     row = namedtuple("Row", statement.selected_columns.keys(), rename=True)
     prepared = bool(statement.get_execution_options().get(PREPARED))
-    return DirectStatement(dialect, compiled, compiled.string, row, prepared)
+    return DirectStatement(compiled, compiled.string, row, prepared)

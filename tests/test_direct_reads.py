@@ -5,11 +5,13 @@ import os
 
 import psycopg2
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, literal_column, select
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import DBAPIError
 
 from app import create_app
 from app.articles.cards import _article_query, _marks_query, _page_query
+from app.connections import PREPARED, prepared
 from app.database import read_connection
 from app.direct_reads import _direct, rows_of
 from app.extensions import db
@@ -120,3 +122,21 @@ def test_a_direct_read_whose_connection_dropped_answers_503_and_the_next_is_serv
     served = dropping_app.test_client().get("/api/v1/articles/first")
     assert served.status_code == 200
     assert served.json["article"]["tagList"] == ["t", "u"]
+
+
+def test_a_prepared_statement_holding_a_literal_percent_runs_unprepared(app):
+    statement = prepared(select(literal_column("'100%'").label("share")))
+
+    with app.test_request_context("/"), read_connection() as connection:
+        assert rows_of(connection, statement, {}) == [("100%",)]
+        assert rows_of(connection, statement, {})[0].share == "100%"
+        prepared_here = connection.connection.info.get(PREPARED, {})
+        assert not any("100" in sql for sql in prepared_here)
+
+
+def test_a_statement_made_for_sqlite_first_still_runs_direct_on_postgresql(app):
+    statement = select(literal_column("1").label("one"))
+
+    assert _direct(statement, sqlite.dialect()) is None
+    with app.app_context():
+        assert _direct(statement, db.engine.dialect) is not None
