@@ -4,7 +4,7 @@ templates' link filters; to this page's other pages; to sign in and come back he
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache, partial
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, urlencode
 
 from flask import current_app, g, request, url_for
 from jinja2 import pass_context
@@ -118,18 +118,18 @@ def toggle_favorite_url(context: Context, view: ArticleView) -> str:
 def page_url(number: int) -> str:
     """Return this page's URL showing page `number` of its list, other arguments kept.
 
-    Built by url_for twice a request, the first page's and one around LINK_MARKER, rather
-    than once per link of the pagination.
+    The other arguments are encoded as url_for would encode them, but not handed to it:
+    named endpoint, _method or _anchor, they would be taken for its own. Built once a
+    request, not once per link of the pagination.
     """
     if "page_url_parts" not in g:
-        arguments = request.args.to_dict()
-        arguments.pop("page", None)
-        endpoint, values = request.endpoint, {**(request.view_args or {}), **arguments}
-        # The page comes last: a marker in the other arguments stays where it is.
-        before, _, after = url_for(endpoint, **values, page=LINK_MARKER).rpartition(LINK_MARKER)
-        g.page_url_parts = url_for(endpoint, **values), before, after
-    first, before, after = g.page_url_parts
-    return first if number == 1 else f"{before}{number}{after}"
+        path = url_for(request.endpoint, **(request.view_args or {}))
+        kept = [(name, value) for name, value in request.args.items() if name != "page"]
+        g.page_url_parts = path, urlencode(kept, safe=QUERY_VALUE_SAFE)
+    path, query = g.page_url_parts
+    if number > 1:
+        query = f"{query}&page={number}" if query else f"page={number}"
+    return f"{path}?{query}" if query else path
 
 
 def current_path() -> str:

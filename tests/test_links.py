@@ -69,6 +69,14 @@ def test_page_links_are_what_url_for_builds_with_the_other_arguments_kept(app, v
             assert page_url(number) == url_for("articles.home", **expected)
 
 
+def test_page_links_keep_arguments_url_for_would_take_for_its_own(app):
+    query = "endpoint=x&_method=POST&_anchor=a&_external=1&_scheme=ftp&page=2"
+    with app.test_request_context(f"/?{query}"):
+        app.preprocess_request()
+        assert page_url(1) == "/?endpoint=x&_method=POST&_anchor=a&_external=1&_scheme=ftp"
+        assert page_url(3) == f"/?{query.replace('page=2', 'page=3')}"
+
+
 def test_page_links_keep_the_view_arguments(app):
     with app.test_request_context("/profile/ada%20b/favorites?page=3"):
         app.preprocess_request()

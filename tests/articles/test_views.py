@@ -81,6 +81,18 @@ def test_page_links_keep_the_chosen_tag(client, make_user, make_article):
     assert 'href="/?tag=python&amp;page=2"' in page
 
 
+@pytest.mark.parametrize("query", ["endpoint=x", "_method=POST", "_scheme=ftp&_anchor=a"])
+def test_a_list_with_arguments_named_like_url_fors_own_is_served(
+    client, make_user, make_article, query
+):
+    author = make_user()
+    for hour in range(21):
+        make_article(author, created_at=START + timedelta(hours=hour))
+    response = client.get(f"/?{query}")
+    assert response.status_code == 200
+    assert f'href="/?{query.replace("&", "&amp;")}&amp;page=2"' in response.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("page", ["0", "-1", "abc", "1.5", "2"])
 def test_a_page_that_does_not_exist_is_a_404(client, make_article, page):
     make_article()
