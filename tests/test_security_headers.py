@@ -7,9 +7,11 @@ from html.parser import HTMLParser
 
 import pytest
 from flask import Flask
+from werkzeug.test import Client
 
 from app import create_app
 from app.extensions import db as database
+from app.security import SecurityHeaders
 from config import BASE_DIR, ProductionConfig, TestingConfig
 
 PAGE_POLICY = {
@@ -147,6 +149,20 @@ def test_api_answers_get_nosniff_and_a_policy_that_allows_nothing(client, auth_h
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["X-Frame-Options"] == "DENY"
         assert policy(response) == NOTHING_POLICY
+
+
+def test_a_header_the_answer_set_itself_is_kept_and_the_others_added():
+    def page_with_its_own_policy(_environ, start_response):
+        headers = [("Content-Type", "text/html"), ("content-security-policy", "default-src *")]
+        start_response("200 OK", headers)
+        return [b"<p>hi</p>"]
+
+    client = Client(SecurityHeaders(page_with_its_own_policy, hsts_seconds=0))
+    response = client.get("/")
+
+    assert response.headers.getlist("Content-Security-Policy") == ["default-src *"]
+    assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert response.headers["X-Frame-Options"] == "DENY"
 
 
 def test_static_files_get_nosniff(client):
