@@ -23,6 +23,7 @@ from app.links import (
     link_filter,
     link_helpers,
     page_url,
+    remembered_url_for,
     sign_in_url,
     toggle_favorite_url,
 )
@@ -187,6 +188,7 @@ def register_template_helpers(app: Flask) -> None:
         app.add_template_filter(template_filter)
     for kind in LINK_KINDS:
         app.add_template_filter(link_filter(kind), f"{kind}_url")
+    app.add_template_global(remembered_url_for, "url_for")
     app.add_template_global(page_url)
     app.context_processor(link_helpers)
     app.add_template_global(sign_in_url)

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 import pytest
 from flask import render_template_string, url_for
+from markupsafe import escape
 
 from app.links import page_links, page_url, sign_in_url
 
@@ -90,3 +91,29 @@ def test_a_cards_favorite_button_posts_to_undo_what_the_viewer_did(app, favorite
     with app.test_request_context("/", base_url="http://localhost/blog"):
         action = render_template_string("{{ view | toggle_favorite_url }}", view=view)
         assert action == url_for(f"articles.{endpoint}", slug="a b")
+
+
+# What templates ask url_for for: links that take nothing from the request but its prefix,
+# which it remembers, and others.
+TEMPLATE_LINKS = [
+    ("articles.home", {}),
+    ("auth.login", {}),
+    ("static", {"filename": "css/conduit.css"}),
+    ("static", {"filename": "img/favicon.svg"}),
+    ("articles.article", {"slug": "a b"}),
+    ("articles.home", {"tag": "x", "page": 2}),
+    ("static", {"filename": "css/conduit.css", "_external": True}),
+]
+
+
+def test_templates_url_for_builds_what_url_for_does_under_each_prefix(app):
+    template = " ".join(
+        f"{{{{ url_for(links[{index}][0], **links[{index}][1]) }}}}"
+        for index in range(len(TEMPLATE_LINKS))
+    )
+    for script_root in ["", "/blog", "", "/other"]:
+        with app.test_request_context("/", base_url=f"http://localhost{script_root}"):
+            expected = [escape(url_for(endpoint, **values)) for endpoint, values in TEMPLATE_LINKS]
+
+            assert render_template_string(template, links=TEMPLATE_LINKS).split() == expected
+            assert expected[0] == f"{script_root}/"
