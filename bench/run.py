@@ -9,10 +9,11 @@ wrk, counts the SQL statements each endpoint runs once warm, and reads the worke
 Prints a table and writes bench/results.json.
 
 Each endpoint is measured for BENCH_DURATION seconds in BENCH_ROUNDS rounds, after a
-BENCH_WARMUP; a compared endpoint's rounds alternate with its bare counterpart's, each
-figure is the median of its rounds, and its ratio the median of the rounds' ratios to the
-bare round just before, so that both sides see the machine alike even when its speed
-drifts during the run (it does, on a shared host). BENCH_THREADS (2) and
+BENCH_WARMUP; a compared endpoint's rounds alternate with its bare counterpart's (the home
+page's with the anonymous list's, whose rate it is a share of), each figure is the median
+of its rounds, and its ratio the median of the rounds' ratios to the round just before, so
+that both sides see the machine alike even when its speed drifts during the run (it does,
+on a shared host). BENCH_THREADS (2) and
 BENCH_CONNECTIONS (32) tune wrk; WEB_CONCURRENCY and GUNICORN_THREADS tune gunicorn as in
 production.
 """
@@ -68,6 +69,7 @@ class Endpoint:
     token: bool = False
     script: str | None = None
     baseline: str | None = None  # the bare endpoint it is compared with
+    share_of: str | None = None  # or the endpoint whose rate it is a share of
     read: bool = True
 
 
@@ -77,7 +79,7 @@ ENDPOINTS = [
     Endpoint("feed", "/api/v1/articles/feed", token=True, baseline="list"),
     Endpoint("article", "/api/v1/articles/{slug}", baseline="article"),
     Endpoint("tags", "/api/v1/tags"),
-    Endpoint("home page", "/"),
+    Endpoint("home page", "/", share_of="list"),
     Endpoint("article page", "/article/{slug}"),
     Endpoint("create article", "/api/v1/articles", "POST", True, "create_article.lua", read=False),
     Endpoint("login", "/api/v1/users/login", "POST", script="login.lua", read=False),
@@ -282,10 +284,10 @@ def measure(*targets: Target) -> list[list[Figures]]:
     return rounds
 
 
-def paired_ratio(rounds: list[Figures], bare_rounds: list[Figures]) -> float:
-    """Return the median of each round's rate over the bare round's just before it: each pair
-    ran seconds apart, so the machine's drift during the run cancels out of it."""
-    ratios = [ours.rps / bare.rps for ours, bare in zip(rounds, bare_rounds, strict=True)]
+def paired_ratio(rounds: list[Figures], other_rounds: list[Figures]) -> float:
+    """Return the median of each round's rate over the other round's just before it: each
+    pair ran seconds apart, so the machine's drift during the run cancels out of it."""
+    ratios = [ours.rps / other.rps for ours, other in zip(rounds, other_rounds, strict=True)]
     return round(statistics.median(ratios), 2)
 
 
@@ -293,7 +295,8 @@ def run_mode(cache_enabled: bool, email: str, slug: str, run_name: str):
     """Return each endpoint's figures and the workers' memory with the cache on or off.
 
     The baseline serves beside Conduit, idle while Conduit is measured; a compared endpoint's
-    rounds alternate with its bare counterpart's.
+    rounds alternate with its bare counterpart's, or with those of the endpoint it is a
+    share of.
     """
     flush_redis()
     app = bench_app(cache_enabled)
@@ -303,19 +306,28 @@ def run_mode(cache_enabled: bool, email: str, slug: str, run_name: str):
     server = start_gunicorn("wsgi:app", APP_PORT, log, CACHE_ENABLED="1" if cache_enabled else "0")
     base, bare_base = f"http://127.0.0.1:{APP_PORT}", f"http://127.0.0.1:{BARE_PORT}"
     token = login(base, email)
+    env = {"BENCH_EMAIL": email, "BENCH_PASSWORD": DEMO_PASSWORD, "BENCH_RUN": run_name}
+
+    def target_of(endpoint: Endpoint) -> Target:
+        headers = {"Authorization": f"Token {token}"} if endpoint.token else {}
+        return Target(base + endpoint.path.format(slug=slug), headers, endpoint.script, env)
+
     results = {}
     try:
         for endpoint in ENDPOINTS:
-            headers = {"Authorization": f"Token {token}"} if endpoint.token else {}
-            path = endpoint.path.format(slug=slug)
-            env = {"BENCH_EMAIL": email, "BENCH_PASSWORD": DEMO_PASSWORD, "BENCH_RUN": run_name}
-            conduit = Target(base + path, headers, endpoint.script, env)
+            conduit = target_of(endpoint)
+            path, headers = endpoint.path.format(slug=slug), conduit.headers
             if endpoint.baseline:
                 bare_path = BARE_ENDPOINTS[endpoint.baseline].format(slug=slug)
                 bare_rounds, rounds = measure(Target(f"{bare_base}{bare_path}", {}), conduit)
                 figures = median_of(rounds)
                 figures.baseline = asdict(median_of(bare_rounds))
                 figures.ratio = paired_ratio(rounds, bare_rounds)
+            elif endpoint.share_of:
+                whole = next(other for other in ENDPOINTS if other.name == endpoint.share_of)
+                whole_rounds, rounds = measure(target_of(whole), conduit)
+                figures = median_of(rounds)
+                figures.ratio = paired_ratio(rounds, whole_rounds)
             else:
                 (rounds,) = measure(conduit)
                 figures = median_of(rounds)
@@ -326,8 +338,6 @@ def run_mode(cache_enabled: bool, email: str, slug: str, run_name: str):
         stop(server)
         stop(bare)
         remove_bench_articles()
-    home = results["home page"]
-    home.ratio = round(home.rps / results["list"].rps, 2)
     return results, rss
 
 
@@ -371,8 +381,7 @@ def table(report: dict) -> str:
         "warm-up), medians; "
         f"gunicorn workers={report['gunicorn']['workers']} threads={report['gunicorn']['threads']}",
         "ratio: median of the rounds' ratios to the bare round before each (bare rps: the bare "
-        "rounds' median); home page: to this "
-        "mode's anonymous list API rate",
+        "rounds' median); home page: to the anonymous list's round before each",
     ]
     header = (
         f"{'':16}{'rps':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'SQL':>5}"
