@@ -155,3 +155,9 @@ def article(slug: str, viewer: Reader | None) -> ArticleList:
 def tag_names() -> list[str]:
     """Return the names of the tags in use, most used first."""
     return Tag.names_in_use()
+
+
+@cache.cached("popular-tags", depends_on=[cache.TAGS])
+def popular_tag_names(count: int) -> list[str]:
+    """Return the names of the count most used tags, most used first."""
+    return Tag.names_in_use(limit=count)

@@ -33,7 +33,7 @@ def _feed_page(listing, *, tab: str, tag: str | None = None):
         articles=article_page(listing),
         tab=tab,
         tag=tag,
-        popular_tags=reads.tag_names()[:POPULAR_TAGS],
+        popular_tags=reads.popular_tag_names(POPULAR_TAGS),
     )
 
 

@@ -1,5 +1,7 @@
 """The tags in use, most used first."""
 
+from app.articles.models import Tag
+
 
 def test_tags_are_listed_most_used_first(client, make_article):
     make_article(tags=["dragons", "cooking"])
@@ -10,6 +12,15 @@ def test_tags_are_listed_most_used_first(client, make_article):
 
     assert response.status_code == 200
     assert response.json == {"tags": ["dragons", "zoology", "art", "cooking"]}
+
+
+def test_the_most_used_tags_are_the_first_of_the_tags_in_use(client, make_article):
+    make_article(tags=["dragons", "cooking"])
+    make_article(tags=["dragons", "zoology"])
+    make_article(tags=["zoology", "art"])
+
+    assert Tag.names_in_use(limit=2) == ["dragons", "zoology"]
+    assert Tag.names_in_use(limit=3) == client.get("/api/v1/tags").json["tags"][:3]
 
 
 def test_tags_are_empty_without_articles(client):

@@ -48,6 +48,37 @@ def test_home_shows_the_global_feed_newest_first_with_popular_tags(client, make_
     assert 'data-testid="tab-feed"' not in page
 
 
+def popular_tags(page: str) -> list[str]:
+    """Return the names in the home page's tag cloud, in order."""
+    cloud = page.split('data-testid="popular-tags"', 1)[1].split("</ul>", 1)[0]
+    return re.findall(r'href="/\?tag=([^"]+)"', cloud)
+
+
+def test_the_home_page_shows_the_twenty_most_used_tags(client, make_article):
+    names = [f"tag{number:02}" for number in range(21)]
+    make_article(tags=names)
+    make_article(tags=["tag20"])
+
+    page = client.get("/").get_data(as_text=True)
+
+    # The most used first, then by name, and tag19 left out.
+    assert popular_tags(page) == ["tag20", *names[:19]]
+
+
+def test_the_tag_cloud_shows_a_new_tag_at_once(client, make_article, make_user, auth_headers):
+    make_article(tags=["old"])
+    headers = auth_headers(make_user())
+    with_a_cookie = {"Cookie": "session=none"}
+    assert popular_tags(client.get("/", headers=with_a_cookie).get_data(as_text=True)) == ["old"]
+
+    for title in ("First", "Second"):
+        article = {"title": title, "description": "d", "body": "b", "tagList": ["new"]}
+        client.post("/api/v1/articles", json={"article": article}, headers=headers)
+    page = client.get("/", headers=with_a_cookie).get_data(as_text=True)
+
+    assert popular_tags(page) == ["new", "old"]
+
+
 def test_the_tag_tab_lists_only_articles_with_that_tag(client, make_article):
     tagged = make_article(title="Tagged", tags=["python"])
     make_article(title="Untagged", tags=["flask"])
@@ -389,7 +420,7 @@ def test_a_signed_out_visitor_cannot_favorite(client, csrf_token, make_article, 
 
 
 def test_an_unexpected_failure_shows_the_friendly_500_page(client, monkeypatch):
-    def broken() -> list[str]:
+    def broken(**_options) -> list[str]:
         raise RuntimeError("the database fell over")
 
     monkeypatch.setattr(Tag, "names_in_use", broken)
