@@ -10,10 +10,8 @@ from urllib.parse import unquote, urlsplit
 from flask import Flask, render_template, request
 from flask_login import current_user
 from marshmallow import ValidationError, fields, validate
-from sqlalchemy import Select
 
 from app.articles import reads
-from app.articles.models import listing_filters_of
 from app.auth.tokens import Reader
 from app.comments.models import CommentView
 from app.errors import NotFound
@@ -129,10 +127,10 @@ def requested_page_number() -> int:
         raise NotFound({"page": ["must be a positive integer"]}) from error
 
 
-def article_page(listing: Select) -> Pagination:
-    """Return the requested page of Article.listing's listing as the signed-in user sees it."""
+def article_page(filters: dict) -> Pagination:
+    """Return the requested page of the articles the filters list (reads.article_list's) as
+    the signed-in user sees it."""
     number = requested_page_number()
-    filters = listing_filters_of(listing)
     offset = (number - 1) * PER_PAGE
     shown = reads.article_list(filters, reader(), limit=PER_PAGE, offset=offset)
     if number > 1 and not shown.articles:

@@ -254,7 +254,7 @@ def public_article(row, *, with_body: bool = False) -> dict:
 
 
 def page_rows(filters: dict, viewer_id: int | None, *, limit: int, offset: int, counting: bool):
-    """Return the head and the rows of one page of the listing Article.listing(**filters)
+    """Return the head and the rows of one page of the listing listing_select(**filters)
     as viewer_id sees it, in one query whatever the page's size.
 
     The head holds the listing's count as `total` when counting, and the viewer's account

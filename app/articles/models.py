@@ -29,7 +29,6 @@ from app.errors import NotFound
 from app.extensions import db
 from app.users.models import User, followed_ids
 
-LISTING_FILTERS = "conduit_listing_filters"
 LISTING_FILTER_NAMES = ("tag", "author", "favorited_by", "feed_of")
 
 article_tags = Table(
@@ -157,28 +156,6 @@ class Article(db.Model):
     def slug_taken(cls, slug: str) -> bool:
         return db.session.scalar(select(exists().where(cls.slug == slug))) or False
 
-    @classmethod
-    def listing(
-        cls,
-        *,
-        tag: str | None = None,
-        author: str | None = None,
-        favorited_by: str | None = None,
-        feed_of: int | None = None,
-    ) -> Select:
-        """Return a select of matching article ids, newest first; the filters combine.
-
-        The select carries its filters (listing_filters_of): the page queries are built from
-        them, and they name its cache entries.
-        """
-        filters = {"tag": tag, "author": author, "favorited_by": favorited_by, "feed_of": feed_of}
-        return listing_select(**filters).execution_options(**{LISTING_FILTERS: filters})
-
-
-def listing_filters_of(listing: Select) -> dict:
-    """Return the filters Article.listing built listing from, None for those not given."""
-    return listing.get_execution_options()[LISTING_FILTERS]
-
 
 # The read queries use the tables rather than the mapped classes: they return plain rows,
 # and SQLAlchemy runs table queries at about half the cost of ORM ones (cards.py).
@@ -199,8 +176,8 @@ def _user_id_named(username):
 
 
 def listing_select(*, tag=None, author=None, favorited_by=None, feed_of=None) -> Select:
-    """Return the select of the ids Article.listing describes; each filter a value, a bound
-    parameter, or None for no filter."""
+    """Return the select of the ids of the articles the filters list, newest first; the
+    filters combine, each a value, a bound parameter, or None for no filter."""
     query = select(articles.c.id).order_by(articles.c.created_at.desc(), articles.c.id.desc())
     # Names become ids in subqueries PostgreSQL runs once, before the scan: then each article
     # it walks in list order costs one probe of a primary key, however large the tables.

@@ -107,8 +107,8 @@ def _confirm(viewer: Reader | None, row) -> None:
 
 
 def article_list(filters: dict, viewer: Reader | None, *, limit: int, offset: int):
-    """Return a page of the listing Article.listing(**filters) as viewer sees it, with the
-    listing's count."""
+    """Return a page of the listing listing_select(**filters) as viewer sees it, with the
+    listing's count; a filter not given is None."""
     filters = {name: filters.get(name) for name in LISTING_FILTER_NAMES}
     depends_on = LISTS_DEPEND_ON
     if filters["feed_of"] is not None:

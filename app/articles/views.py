@@ -27,10 +27,10 @@ HOME_PAGE_DEPENDS_ON = (cache.ARTICLE_LISTS, cache.PROFILES, cache.TAGS)
 TAG_SEPARATOR = re.compile(r"\s*,\s*")
 
 
-def _feed_page(listing, *, tab: str, tag: str | None = None):
+def _feed_page(filters: dict, *, tab: str, tag: str | None = None):
     return render_template(
         "articles/home.html",
-        articles=article_page(listing),
+        articles=article_page(filters),
         tab=tab,
         tag=tag,
         popular_tags=reads.popular_tag_names(POPULAR_TAGS),
@@ -43,13 +43,13 @@ def _feed_page(listing, *, tab: str, tag: str | None = None):
 )
 def home():
     tag = request.args.get("tag", "").strip() or None
-    return _feed_page(Article.listing(tag=tag), tab="tag" if tag else "global", tag=tag)
+    return _feed_page({"tag": tag}, tab="tag" if tag else "global", tag=tag)
 
 
 @blueprint.get("/feed")
 @login_required
 def feed():
-    return _feed_page(Article.listing(feed_of=viewer_id()), tab="feed")
+    return _feed_page({"feed_of": viewer_id()}, tab="feed")
 
 
 @blueprint.get("/article/<slug>")

@@ -3,7 +3,6 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required, login_user
 
-from app.articles.models import Article
 from app.envelope import load
 from app.errors import ValidationFailed
 from app.pages import article_page, safe_next_url, signed_in_user, viewer_id
@@ -40,15 +39,13 @@ def update_settings():
 
 def _profile_page(username: str, *, favorites: bool):
     profile = ProfileView.named_or_404(username, viewer_id())
-    listing = (
-        Article.listing(favorited_by=profile.user.username)
-        if favorites
-        else Article.listing(author=profile.user.username)
+    filters = (
+        {"favorited_by": profile.user.username} if favorites else {"author": profile.user.username}
     )
     return render_template(
         "users/profile.html",
         profile=profile,
-        articles=article_page(listing),
+        articles=article_page(filters),
         favorites=favorites,
     )
 
