@@ -9,16 +9,19 @@ import os
 # Every interface inside a container; `make run` passes --bind 127.0.0.1:8000 itself.
 bind = os.environ.get("GUNICORN_BIND") or "0.0.0.0:8000"
 
-# A sync worker serves one request at a time, so workers are the concurrency; measured on 2
-# CPUs (README, Performance), sync workers beat gthread ones and 4 beat 2 or 3, since one
-# worker waits on PostgreSQL or Redis while another runs. The classic 2 x CPUs + 1, capped
-# at 4: os.cpu_count() in a container sees the host's CPUs, not its quota, and every worker
-# holds up to DB_POOL_SIZE + DB_MAX_OVERFLOW database connections.
+# A sync worker serves one request at a time, so workers are the concurrency. Measured on 2
+# CPUs (README, Performance): sync workers beat gthread ones, and one worker per CPU beat
+# 2 x CPUs + 1. With PostgreSQL on the same CPUs, four workers made every uncached request
+# cost a third more CPU than two (more processes taking turns on each CPU's caches), and
+# serving from the cache gained nothing. At least 2, so that a slow request (a sign-in's
+# password hash) does not hold up every other; at most 4: os.cpu_count() in a container
+# sees the host's CPUs, not its quota, and every worker holds up to DB_POOL_SIZE +
+# DB_MAX_OVERFLOW database connections.
 # sched_getaffinity (Linux) honours a cpuset; macOS, for `make run`, has only cpu_count.
 _usable_cpus = (
     len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 )
-workers = int(os.environ.get("WEB_CONCURRENCY") or min(2 * _usable_cpus + 1, 4))
+workers = int(os.environ.get("WEB_CONCURRENCY") or min(max(_usable_cpus, 2), 4))
 # Above 1, gunicorn runs the gthread worker; keep DB_POOL_SIZE + DB_MAX_OVERFLOW >= threads.
 threads = int(os.environ.get("GUNICORN_THREADS") or 1)
 

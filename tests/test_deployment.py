@@ -225,7 +225,7 @@ def test_gunicorn_defaults_fit_a_small_container(monkeypatch):
     cpus = len(os.sched_getaffinity(0))
 
     assert settings["bind"] == "0.0.0.0:8000"
-    assert settings["workers"] == min(2 * cpus + 1, 4)
+    assert settings["workers"] == min(max(cpus, 2), 4)
     assert settings["threads"] == 1
     assert settings["preload_app"] is False
 
