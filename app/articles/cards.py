@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from types import SimpleNamespace
+from typing import NamedTuple
 
 from sqlalchemy import (
     ARRAY,
@@ -184,8 +185,9 @@ def viewer_account(row) -> SimpleNamespace | None:
     return SimpleNamespace(is_active=row.viewer_is_active, token_version=row.viewer_token_version)
 
 
-@dataclass(frozen=True)
-class AuthorCard:
+# Named tuples rather than frozen dataclasses: as immutable, and built in a third of the time
+# (a frozen dataclass sets each field through object.__setattr__); a list page builds sixty.
+class AuthorCard(NamedTuple):
     """An article's author, as every reader sees them."""
 
     id: int
@@ -194,8 +196,7 @@ class AuthorCard:
     image: str
 
 
-@dataclass(frozen=True)
-class ArticleCard:
+class ArticleCard(NamedTuple):
     """An article as every reader sees it: plain data, bound to no session; lists leave out
     the body."""
 
@@ -214,8 +215,7 @@ class ArticleCard:
         return self.author.id
 
 
-@dataclass(frozen=True)
-class ArticleView:
+class ArticleView(NamedTuple):
     """An article as one viewer sees it."""
 
     article: ArticleCard
