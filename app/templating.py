@@ -5,8 +5,11 @@ Since markupsafe 3, escape() is a Python function that returns a new Markup, who
 constructor is Python too: 0.75 us a value, and a list page writes some 500 values, a
 quarter of its render. Text written into the page needs no wrapper, since Jinja joins the
 page's pieces into one string; markupsafe escapes with the same C function either way.
-Jinja documents code_generator_class as the way to change what templates compile to.
 Anything that is not a str (Markup, a number, None) still goes through escape() itself.
+
+Jinja documents code_generator_class as the way to change what templates compile to; the
+method overridden and markupsafe's escaping function are private, hence both pinned in
+requirements.txt, and tests/test_templating.py compares the output with Jinja's own.
 """
 
 from flask.templating import Environment
@@ -14,9 +17,6 @@ from jinja2.compiler import CodeGenerator, Frame
 from jinja2.nodes import Expr
 from markupsafe import _escape_inner as escape_str
 from markupsafe import escape
-
-# The name of escape_text among the environment's attributes, where templates read it.
-ESCAPE_TEXT = "conduit_escape_text"
 
 
 def escape_text(value) -> str:
@@ -31,7 +31,7 @@ class EscapingCodeGenerator(CodeGenerator):
         self, node: Expr, frame: Frame, finalize: CodeGenerator._FinalizeInfo
     ) -> None:
         if _escapes_plainly(frame, finalize):
-            self.write(f"environment.{ESCAPE_TEXT}(")
+            self.write("environment.conduit_escape_text(")
         else:
             super()._output_child_pre(node, frame, finalize)
 
@@ -43,8 +43,7 @@ def _escapes_plainly(frame: Frame, finalize: CodeGenerator._FinalizeInfo) -> boo
 
 
 class ConduitEnvironment(Environment):
-    code_generator_class = EscapingCodeGenerator
+    """Flask's Jinja environment, its templates compiled by EscapingCodeGenerator."""
 
-    def __init__(self, app, **options):
-        super().__init__(app, **options)
-        setattr(self, ESCAPE_TEXT, escape_text)
+    code_generator_class = EscapingCodeGenerator
+    conduit_escape_text = staticmethod(escape_text)
