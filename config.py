@@ -18,7 +18,7 @@ def _env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-def _database_url(url: str | None) -> str | None:
+def psycopg2_url(url: str | None) -> str | None:
     """Return url with PostgreSQL pinned to psycopg2; SQLAlchemy 2.1 otherwise picks psycopg 3."""
     if url is None:
         return None
@@ -44,23 +44,27 @@ class ConfigError(RuntimeError):
 
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
-    SQLALCHEMY_DATABASE_URI = _database_url(os.environ.get("DATABASE_URL"))
-    # Per process: a sync worker serves one request at a time, so a small pool suffices, and
-    # nodes x workers x (size + overflow) must fit PostgreSQL's max_connections (README).
-    # A connection the server dropped (a restart) is replaced before use (app/connections.py).
+    SQLALCHEMY_DATABASE_URI = psycopg2_url(os.environ.get("DATABASE_URL"))
+    # Per engine and process (each worker has two engines: the writes' and the reads'). A
+    # sync worker serves one request at a time, through one engine, so one pooled
+    # connection each suffices; nodes x workers x 2 x (size + overflow) must fit
+    # PostgreSQL's max_connections (README, Database connections).
     SQLALCHEMY_ENGINE_OPTIONS = {
-        "pool_size": int(os.environ.get("DB_POOL_SIZE", 2)),
+        "pool_size": int(os.environ.get("DB_POOL_SIZE", 1)),
         "max_overflow": int(os.environ.get("DB_MAX_OVERFLOW", 2)),
         "pool_recycle": int(os.environ.get("DB_POOL_RECYCLE", 1800)),
+        # A pooled connection the server has closed (a restart, an idle timeout) is replaced
+        # before use instead of failing the request.
+        "pool_pre_ping": True,
         # Error messages would otherwise carry the statement's values (emails, hashes) to logs.
         "hide_parameters": True,
     }
     DB_CONNECT_TIMEOUT = int(os.environ.get("DB_CONNECT_TIMEOUT", 3))
-    # The hot read statements run as server-side prepared statements, prepared once per
-    # connection; 0 for a pooler that shares server connections between clients (PgBouncer
-    # in transaction mode), where a statement prepared on one may be run on another.
-    DB_PREPARED_STATEMENTS = os.environ.get("DB_PREPARED_STATEMENTS", "1") != "0"
     REDIS_URL = os.environ.get("REDIS_URL")
+    # Every Redis command (the cache's, the rate limits', the readiness probe's) gives up
+    # after this many seconds and is not retried: a healthy Redis answers within a
+    # millisecond, and waiting longer only holds the worker.
+    REDIS_TIMEOUT_SECONDS = float(os.environ.get("REDIS_TIMEOUT_SECONDS", 0.25))
     # The read cache (app/cache.py) in Redis at REDIS_URL; off without one. CACHE_ENABLED=0
     # turns it off with Redis still set (benchmarks compare both); entries live for the TTL.
     CACHE_ENABLED = os.environ.get("CACHE_ENABLED", "1") != "0"
@@ -71,7 +75,7 @@ class Config:
     # How many proxies in front set X-Forwarded-*; 0 trusts none (the app faces clients).
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
     JWT_LIFETIME_SECONDS = int(os.environ.get("JWT_LIFETIME_SECONDS", 24 * 3600))
-    # Rate limits (app/limits.py), counted in Redis at REDIS_URL (in memory without one):
+    # Rate limits (app/web/limits.py), counted in Redis at REDIS_URL (in memory without one):
     # "N/period" strings, several joined by ";". Login and registration per client IP and per
     # submitted email; writes (POST, PUT, PATCH, DELETE) per signed-in user.
     RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") != "0"
@@ -113,9 +117,9 @@ class DevelopmentConfig(Config):
         f"sqlite:///{INSTANCE_DIR / 'conduit.sqlite3'}"
     )
 
-    @property
-    def SECRET_KEY(self) -> str:  # noqa: N802 - Flask reads upper-case attributes
-        return Config.SECRET_KEY or _development_secret_key()
+    def __init__(self) -> None:
+        # Read when the configuration is made, not at import: only development writes it.
+        self.SECRET_KEY = Config.SECRET_KEY or _development_secret_key()
 
 
 class TestingConfig(Config):
@@ -137,7 +141,7 @@ class ProductionConfig(Config):
         super().validate()
         if not self.SECRET_KEY or len(self.SECRET_KEY) < 32:
             raise ConfigError("SECRET_KEY must be set to a random value of at least 32 characters.")
-        if self.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
+        if (self.SQLALCHEMY_DATABASE_URI or "").startswith("sqlite"):
             raise ConfigError("DATABASE_URL must point at PostgreSQL in production, not SQLite.")
 
 

@@ -9,14 +9,12 @@ import os
 # Every interface inside a container; `make run` passes --bind 127.0.0.1:8000 itself.
 bind = os.environ.get("GUNICORN_BIND") or "0.0.0.0:8000"
 
-# A sync worker serves one request at a time, so workers are the concurrency. Measured on 2
-# CPUs (README, Performance): sync workers beat gthread ones, and one worker per CPU beat
-# 2 x CPUs + 1. With PostgreSQL on the same CPUs, four workers made every uncached request
-# cost a third more CPU than two (more processes taking turns on each CPU's caches), and
-# serving from the cache gained nothing. At least 2, so that a slow request (a sign-in's
-# password hash) does not hold up every other; at most 4: os.cpu_count() in a container
-# sees the host's CPUs, not its quota, and every worker holds up to DB_POOL_SIZE +
-# DB_MAX_OVERFLOW database connections.
+# A sync worker serves one request at a time, so workers are the concurrency. One worker per
+# CPU beat both gthread workers and 2 x CPUs + 1 (README, Performance: Gunicorn workers):
+# more processes than CPUs take turns on each CPU's caches. At least 2, so that a slow
+# request (a sign-in's password hash) does not hold up every other; at most 4:
+# os.cpu_count() in a container sees the host's CPUs, not its quota, and every worker holds
+# up to 2 x (DB_POOL_SIZE + DB_MAX_OVERFLOW) database connections (README).
 # sched_getaffinity (Linux) honours a cpuset; macOS, for `make run`, has only cpu_count.
 _usable_cpus = (
     len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
@@ -34,10 +32,9 @@ graceful_timeout = 30
 keepalive = 5
 
 # Workers are not recycled unless GUNICORN_MAX_REQUESTS asks (replace each after about that
-# many requests, staggered by a tenth). Memory stays flat at ~90 MB per worker through a
-# whole `make bench`, and a replacement costs ~0.8 s of CPU and a cold worker: recycled
-# every 20,000 requests, the cached pages' p99 rose from ~25 ms to 130-820 ms (README,
-# Performance). A slow leak, should one appear, is what the setting is for.
+# many requests, staggered by a tenth): memory stays flat through a whole `make bench`, and
+# each replacement is a cold worker, which shows in the p99 (README, Performance). A slow
+# leak, should one appear, is what the setting is for.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS") or 0)
 max_requests_jitter = max_requests // 10
 

@@ -1,43 +1,40 @@
 """The application factory: it wires things up and does nothing else."""
 
-import orjson
+from collections.abc import Callable
+
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.api import api
+from app.articles.comments.views import blueprint as comments_pages
 from app.articles.views import blueprint as articles_pages
+from app.auth.login import init_login
 from app.auth.views import blueprint as auth_pages
-from app.cli import register_commands
-from app.comments.views import blueprint as comments_pages
-from app.connections import PREPARING_ALLOWED
+from app.cache import register_cache
+from app.commands import register_commands
+from app.database import configure_engines, register_database
 from app.errors import register_error_handlers
-from app.extensions import cors, csrf, db, login_manager, migrate, redis_client
-from app.health import blueprint as health
-from app.json_provider import OrjsonProvider
-from app.limits import register_request_limits
-from app.observability import configure_logging, register_request_logging
-from app.pages import register_template_helpers
-from app.security import register_security_headers
-from app.sessions import PagesOnlySessionInterface
-from app.templating import ConduitEnvironment
-from app.users.views import blueprint as users_pages
+from app.extensions import cors, csrf, db, migrate, redis_client
+from app.profiles.views import blueprint as profiles_pages
+from app.web.health import blueprint as health
+from app.web.json import OrjsonProvider
+from app.web.limits import register_rate_limits
+from app.web.pages import register_template_helpers
+from app.web.request_log import configure_logging, register_request_logging
+from app.web.security import register_security_headers
+from app.web.sessions import PagesOnlySessionInterface
 from config import BASE_DIR, INSTANCE_DIR, Config, config_from_environment
 
 
 class Conduit(Flask):
     """The Flask app, synchronous throughout (tests/test_app.py checks it).
 
-    Before every call of a view, hook or error handler, Flask asks inspect whether it is a
-    coroutine function, to run it in an event loop: a dozen times a request, 4% of an
-    uncached read. Conduit has none, and ensure_sync is the method Flask documents
-    overriding to change how views run.
-
-    Its templates compile to code that escapes values without wrapping each (app/templating.py).
+    Flask's documented ensure_sync hook runs each view, hook and error handler as it is,
+    instead of asking before every call whether it is a coroutine function to run in an
+    event loop: Conduit has none.
     """
 
-    jinja_environment = ConduitEnvironment
-
-    def ensure_sync(self, func):
+    def ensure_sync(self, func: Callable) -> Callable:
         return func
 
 
@@ -59,7 +56,7 @@ def create_app(config: Config | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
-    register_request_limits(app)
+    register_rate_limits(app)
     register_security_headers(app)
     register_template_helpers(app)
     register_commands(app)
@@ -74,38 +71,27 @@ def trust_proxies(app: Flask) -> None:
     """
     hops = app.config["TRUSTED_PROXIES"]
     if hops:
-        app.wsgi_app = ProxyFix(
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops
         )
 
 
 def register_extensions(app: Flask) -> None:
-    set_engine_options(app)
+    configure_engines(app.config)
     db.init_app(app)
+    register_database(app)
     redis_client.init_app(app)
+    register_cache(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
     cors.init_app(app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}})
     csrf.init_app(app)
-    login_manager.init_app(app)
-
-
-def set_engine_options(app: Flask) -> None:
-    """Decode JSON columns (an article's tags) with orjson, several times faster than the
-    standard library; prepare the statements marked so unless DB_PREPARED_STATEMENTS is
-    off (app/connections.py); give up connecting to an unreachable PostgreSQL host in seconds, not
-    the OS's minutes."""
-    options = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "json_deserializer": orjson.loads}
-    allowed = {PREPARING_ALLOWED: app.config["DB_PREPARED_STATEMENTS"]}
-    options["execution_options"] = {**options.get("execution_options", {}), **allowed}
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        options["connect_args"] = {"connect_timeout": app.config["DB_CONNECT_TIMEOUT"]}
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    init_login(app)
 
 
 def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api)
     app.register_blueprint(health)
-    for pages in (auth_pages, users_pages, articles_pages, comments_pages):
+    for pages in (auth_pages, profiles_pages, articles_pages, comments_pages):
         app.register_blueprint(pages)
     # The API reads only the Authorization header, never the session cookie, so a forged
     # cross-site request carries no credentials there. Nested blueprints are exempted by name.

@@ -1,49 +1,41 @@
-"""The Redis cache: a decorator for read helpers that return plain data, and its invalidation.
+"""The Redis cache: a decorator for read helpers that return plain data, one for anonymous
+answers, and their invalidation.
 
 An entry lives under `conduit:v<CACHE_SCHEMA_VERSION>:<name>:<digest of the arguments>` as
-JSON, with a TTL. It records the versions of the data it was computed from (`articles`,
-`article:<slug>`, `profiles`, `tags`, `follows:<user id>`), each a random token under
-`conduit:version:<name>`. A write deletes the version keys of what it changed after its
-commit; the next reader, on any node, finds a version missing or different, recomputes from
-the database and stores the result under a fresh token. Readers read the versions before
-the database, so an entry can never carry a newer version than its data: nobody sees data
-older than the last acknowledged write. Version keys are not namespaced by
-CACHE_SCHEMA_VERSION, so that the old and the new code bump the same ones during a rolling
-deploy.
+JSON, with a TTL, beside the versions of the data it was computed from (`articles`,
+`article:<slug>`, `profiles`, `tags`, `follows:<user id>`, ...), each a random token under
+`conduit:version:<name>`. A write deletes the versions of what it changed after its commit;
+the next reader, on any node, finds a version missing or different and recomputes. Readers
+read the versions before the database, so an entry never carries a newer version than its
+data: nobody sees data older than the last acknowledged write. Versions are not namespaced
+by CACHE_SCHEMA_VERSION, so that old and new code bump the same ones during a rolling deploy.
 
-Fail open: when Redis is unset, down, slow or full, reads are misses and writes are dropped,
-with a warning in the log (at most once a minute per process), never an error. After a
-failure a process leaves Redis alone for a few seconds instead of paying the timeout on
-every request; a version it could not delete is deleted before it next reads the cache.
+Fail open: when Redis is unset, down, slow or full, reads are misses and stores are dropped
+(the shared breaker in app.extensions keeps a failing Redis from costing every request its
+timeout); a version that could not be deleted is deleted before this process next reads.
 """
 
 import hashlib
-import logging
 import secrets
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 
 import orjson
-from flask import current_app, request, session
+from flask import Flask, current_app, request, session
 from redis import Redis, RedisError
 
 from app.extensions import redis_client
 
-log = logging.getLogger(__name__)
-
 # Raise it whenever the shape of a cached value changes: a deploy then reads none of the
 # entries the previous code wrote.
-CACHE_SCHEMA_VERSION = 1
+CACHE_SCHEMA_VERSION = 2
 KEY_PREFIX = f"conduit:v{CACHE_SCHEMA_VERSION}:"
 VERSION_PREFIX = "conduit:version:"
 # A version outlives the entries that record it; when it expires they just stop matching.
 VERSION_TTL_SECONDS = 24 * 3600
 EXTENSION = "conduit.cache"
-RETRY_AFTER_SECONDS = 5
-WARN_EVERY_SECONDS = 60
 
 # What cached data depends on, and so what writes bump.
 ARTICLE_LISTS = "articles"
@@ -64,42 +56,31 @@ def follows_version(follower_id: int) -> str:
 
 
 @dataclass
-class CacheState:
-    """One app's cache in this process: the client, and how Redis has been behaving."""
+class CacheSettings:
+    """One app's cache: whether it is on, for how long entries live, and the versions
+    whose deletion failed, to be deleted before the next read."""
 
-    client: Redis | None
     enabled: bool
     ttl: int
-    down_until: float = 0.0
-    warned_at: float = float("-inf")
     unbumped: set[str] = field(default_factory=set)
 
-    def available(self) -> bool:
-        return self.enabled and self.client is not None and time.monotonic() >= self.down_until
 
-    def failed(self, action: str, error: RedisError) -> None:
-        now = time.monotonic()
-        self.down_until = now + RETRY_AFTER_SECONDS
-        if now - self.warned_at >= WARN_EVERY_SECONDS:
-            self.warned_at = now
-            log.warning(
-                "Cache unavailable (%s failed: %s); reading from the database for %ss",
-                action,
-                error,
-                RETRY_AFTER_SECONDS,
-            )
+def register_cache(app: Flask) -> None:
+    app.extensions[EXTENSION] = CacheSettings(
+        app.config["CACHE_ENABLED"], app.config["CACHE_TTL_SECONDS"]
+    )
 
 
-def _state() -> CacheState:
-    app = current_app._get_current_object()
-    state = app.extensions.get(EXTENSION)
-    if state is None:
-        config = app.config
-        state = CacheState(
-            redis_client.client, config["CACHE_ENABLED"], config["CACHE_TTL_SECONDS"]
-        )
-        app.extensions[EXTENSION] = state
-    return state
+def _settings() -> CacheSettings:
+    return current_app.extensions[EXTENSION]
+
+
+def _usable_client() -> Redis | None:
+    """Return the Redis client when the cache is on and Redis has not failed lately."""
+    client = redis_client.client
+    if client is None or not _settings().enabled or not redis_client.breaker.closed():
+        return None
+    return client
 
 
 def _entry_key(name: str, arguments: Any) -> str:
@@ -107,17 +88,18 @@ def _entry_key(name: str, arguments: Any) -> str:
     return f"{KEY_PREFIX}{name}:{digest}"
 
 
-def _deleted_unbumped(state: CacheState) -> bool:
-    """Delete the versions a failed bump left behind; False when Redis still fails."""
-    if not state.unbumped:
+def _deleted_unbumped(client: Redis) -> bool:
+    """Delete the versions a failed invalidation left behind; False when Redis still fails."""
+    unbumped = _settings().unbumped
+    if not unbumped:
         return True
-    names = list(state.unbumped)
+    names = list(unbumped)
     try:
-        state.client.delete(*(VERSION_PREFIX + name for name in names))
+        client.delete(*(VERSION_PREFIX + name for name in names))
     except RedisError as error:
-        state.failed("invalidation", error)
+        redis_client.breaker.trip("invalidation", error)
         return False
-    state.unbumped.difference_update(names)
+    unbumped.difference_update(names)
     return True
 
 
@@ -132,32 +114,31 @@ class Lookup:
 
     def store(self, value: Any) -> None:
         """Store value for later readers, unless the versions it depends on are unknown."""
-        state = _state()
-        if self.versions is None or not state.available():
+        client = _usable_client()
+        if self.key is None or self.versions is None or client is None:
             return
         encoded = orjson.dumps({"versions": self.versions, "value": value})
         try:
-            state.client.set(self.key, encoded, ex=state.ttl)
+            client.set(self.key, encoded, ex=_settings().ttl)
         except RedisError as error:
-            state.failed("store", error)
+            redis_client.breaker.trip("store", error)
 
 
 # What a lookup finds while the cache is off or Redis out of reach: nothing to store under.
 MISS = Lookup(None, None)
 
 
-def _current_versions(state: CacheState, names: list[str], raw: list) -> list[str] | None:
+def _current_versions(client: Redis, names: list[str], raw: list) -> list[str] | None:
     """Return the versions named, starting fresh ones where missing; None when unsure."""
-    versions = [value.decode() if value is not None else None for value in raw]
-    missing = [index for index, value in enumerate(versions) if value is None]
-    if not missing:
-        return versions
-    pipeline = state.client.pipeline(transaction=False)
-    for index in missing:
-        versions[index] = secrets.token_hex(8)
-        pipeline.set(
-            VERSION_PREFIX + names[index], versions[index], nx=True, ex=VERSION_TTL_SECONDS
-        )
+    if None not in raw:
+        return [value.decode() for value in raw]
+    versions: list[str] = []
+    pipeline = client.pipeline(transaction=False)
+    for name, value in zip(names, raw, strict=True):
+        if value is None:
+            value = secrets.token_hex(8).encode()
+            pipeline.set(VERSION_PREFIX + name, value, nx=True, ex=VERSION_TTL_SECONDS)
+        versions.append(value.decode())
     # Another reader may have started the same version first: then ours is not the one.
     return versions if all(pipeline.execute()) else None
 
@@ -168,18 +149,16 @@ def lookup(name: str, arguments: Any, depends_on: Iterable[str]) -> Lookup:
     arguments must be JSON-serialisable; they name the entry. One round trip to Redis on a
     hit; a miss that starts fresh versions takes a second one.
     """
-    state = _state()
-    if not state.available() or not _deleted_unbumped(state):
+    client = _usable_client()
+    if client is None or not _deleted_unbumped(client):
         return MISS
     names = list(depends_on)
     key = _entry_key(name, arguments)
     try:
-        *raw_versions, raw_entry = state.client.mget(
-            [*(VERSION_PREFIX + name for name in names), key]
-        )
-        versions = _current_versions(state, names, raw_versions)
+        *raw_versions, raw_entry = client.mget([*(VERSION_PREFIX + name for name in names), key])
+        versions = _current_versions(client, names, raw_versions)
     except RedisError as error:
-        state.failed("lookup", error)
+        redis_client.breaker.trip("lookup", error)
         return Lookup(key, None)
     if raw_entry is not None and versions is not None:
         entry = _decoded(raw_entry)
@@ -188,7 +167,7 @@ def lookup(name: str, arguments: Any, depends_on: Iterable[str]) -> Lookup:
     return Lookup(key, versions)
 
 
-def _decoded(raw_entry: bytes) -> dict | None:
+def _decoded(raw_entry: bytes | str) -> dict | None:
     """Return the entry stored, or None when it is not one (written by something else)."""
     try:
         entry = orjson.loads(raw_entry)
@@ -217,13 +196,18 @@ def cached(name: str, *, depends_on: Iterable[str]) -> Callable:
     return decorator
 
 
+def _anonymous() -> bool:
+    """Return whether this request carries no credentials of any kind: no Authorization
+    header (the API's) and no Cookie header (the pages' session, flashes, CSRF token)."""
+    headers = request.headers
+    return "Authorization" not in headers and "Cookie" not in headers
+
+
 def cached_response(
     name: str, *, depends_on: Callable[..., Iterable[str]], arguments: Iterable[str] = ()
 ) -> Callable:
-    """Cache the answer the decorated GET view gives requests without credentials, which
-    all get the same one: no Authorization header (the API's) and no Cookie header at all
-    (the pages' session, flash messages, CSRF token). A hit is the stored body as it was sent,
-    with no data to decode or encode.
+    """Cache the answer the decorated GET view gives anonymous requests, which all get the
+    same one; a hit is the stored body as it was sent.
 
     depends_on returns the versions the answer depends on, from the view's arguments.
     arguments names the query arguments the view reads; a request with any other is served
@@ -235,14 +219,12 @@ def cached_response(
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(*args, **kwargs):
-            # The request once: through its proxy, every attribute is a context lookup.
-            served = request._get_current_object()
-            headers = served.headers
-            credentials = "Authorization" in headers or "Cookie" in headers
-            if not _state().available() or credentials or not arguments.issuperset(served.args):
+            query_arguments = request.args
+            unshared = not _anonymous() or not arguments.issuperset(query_arguments)
+            if unshared or _usable_client() is None:
                 return view(*args, **kwargs)
-            query = sorted(served.args.items(multi=True))
-            found = lookup(name, [served.path, query], depends_on(*args, **kwargs))
+            query = sorted(query_arguments.items(multi=True))
+            found = lookup(name, [request.path, query], depends_on(*args, **kwargs))
             if found.hit:
                 body, mimetype = found.value
                 return current_app.response_class(body, mimetype=mimetype)
@@ -259,15 +241,15 @@ def cached_response(
 def invalidate(*names: str) -> None:
     """Mark the data under these versions as changed, for readers on every node.
 
-    Call it after the commit: a reader that runs between the commit and this call may still
-    read the old entry, but this write has not been acknowledged yet. It runs whenever Redis
-    is set, the cache switched off or not, for the nodes that have it on.
+    Call it after the commit: a reader between the commit and this call may still read the
+    old entry, but this write has not been acknowledged yet. It runs whenever Redis is set,
+    the cache switched off or not, for the nodes that have it on.
     """
-    state = _state()
-    if state.client is None or not names:
+    client = redis_client.client
+    if client is None or not names:
         return
-    state.unbumped.update(names)
-    _deleted_unbumped(state)
+    _settings().unbumped.update(names)
+    _deleted_unbumped(client)
 
 
 def articles_changed(*slugs: str) -> None:

@@ -5,14 +5,15 @@ elsewhere it renders templates/errors/<code>.html. The URL path decides, never A
 """
 
 import logging
+from typing import Any
 
-import psycopg2
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
 from jinja2 import TemplateNotFound
+from marshmallow import ValidationError
 from sqlalchemy.exc import DBAPIError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
-from app.extensions import db
+from app.database import database_unavailable, driver_reason, end_session
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +49,22 @@ class NotFound(AppError):
     status_code = 404
 
 
+class Conflict(AppError):
+    status_code = 409
+
+
 class ValidationFailed(AppError):
     status_code = 422
+
+
+class RateLimited(AppError):
+    """Too many requests; the client may try again in retry_after seconds."""
+
+    status_code = 429
+
+    def __init__(self, retry_after: int):
+        super().__init__({"rate_limit": [f"Too many requests; retry in {retry_after} seconds"]})
+        self.retry_after = retry_after
 
 
 def is_api_path(path: str) -> bool:
@@ -58,6 +73,21 @@ def is_api_path(path: str) -> bool:
 
 def is_api_request() -> bool:
     return is_api_path(request.path)
+
+
+def flatten_messages(messages: Any) -> list[str]:
+    """Return marshmallow's (possibly nested) messages for one field as a flat list."""
+    if isinstance(messages, str):
+        return [messages]
+    if isinstance(messages, dict):
+        return [text for nested in messages.values() for text in flatten_messages(nested)]
+    return [text for nested in messages for text in flatten_messages(nested)]
+
+
+def validation_failed(error: ValidationError) -> ValidationFailed:
+    """Return the app's 422 error for a marshmallow ValidationError."""
+    messages = error.messages if isinstance(error.messages, dict) else {"body": error.messages}
+    return ValidationFailed({field: flatten_messages(text) for field, text in messages.items()})
 
 
 def error_response(status_code: int, errors: ErrorMessages):
@@ -76,9 +106,23 @@ def handle_app_error(error: AppError):
     return error_response(error.status_code, error.errors)
 
 
+def handle_validation_error(error: ValidationError):
+    return handle_app_error(validation_failed(error))
+
+
+def handle_too_many_requests(error: RateLimited):
+    page, status = error_response(error.status_code, error.errors)
+    return page, status, {"Retry-After": str(error.retry_after)}
+
+
+def handle_request_too_large(_error: RequestEntityTooLarge):
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    return error_response(413, {"body": [f"is too large (maximum is {limit} bytes)"]})
+
+
 def handle_http_exception(error: HTTPException):
     response = error_response(error.code or 500, {"body": [error.description or error.name]})
-    if error.code == 405 and error.valid_methods:
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
         return (*response, {"Allow": ", ".join(error.valid_methods)})
     return response
 
@@ -88,54 +132,28 @@ def handle_unexpected_error(error: Exception):
     return error_response(500, {"body": ["Internal server error"]})
 
 
-def database_unavailable(error: DBAPIError) -> bool:
-    """True when the database is out of reach (down, restarting, refusing connections, or
-    the connection dropped), which a retry can outlast; False for a fault in the query."""
-    return error.connection_invalidated or isinstance(error.orig, psycopg2.OperationalError)
-
-
-def _reason(error: DBAPIError) -> str:
-    """Return the driver's first line about error: no SQL, no parameters."""
-    return str(error.orig).strip().partition("\n")[0]
-
-
 def handle_database_error(error: DBAPIError):
     """Answer 503 with Retry-After while the database is out of reach; any other database
     error is a bug, answered 500 like every unexpected error.
 
     A warning, not a traceback: the outage is the operator's news, and the readiness probe
-    reports it too. The session is ended so the worker starts clean; the pool replaces the
-    dropped connections once the database is back (app/connections.py).
+    reports it too. The session is ended so that the worker starts clean.
     """
     if not database_unavailable(error):
         return handle_unexpected_error(error)
-    log.warning("Database unavailable on %s %s: %s", request.method, request.path, _reason(error))
+    log.warning(
+        "Database unavailable on %s %s: %s", request.method, request.path, driver_reason(error)
+    )
     end_session()
     page, status = error_response(503, {"database": ["is temporarily unavailable"]})
     return page, status, {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
 
 
-def end_session(_error: BaseException | None = None) -> None:
-    """End the request's database session, even when the database has dropped its connection.
-
-    A request's reads leave a transaction open until this rollback. If the database went
-    away meanwhile (a restart), the rollback fails after the answer was made, perhaps for a
-    committed write: the failure would replace that answer with a bare 500. The pool has
-    discarded the connection by then, so a second try ends the session cleanly.
-    """
-    try:
-        db.session.remove()
-    except DBAPIError as error:
-        if not database_unavailable(error):
-            raise
-        log.warning("Database connection lost while ending the session: %s", _reason(error))
-        db.session.remove()
-
-
 def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(RateLimited, handle_too_many_requests)
     app.register_error_handler(AppError, handle_app_error)
+    app.register_error_handler(ValidationError, handle_validation_error)
+    app.register_error_handler(RequestEntityTooLarge, handle_request_too_large)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DBAPIError, handle_database_error)
     app.register_error_handler(Exception, handle_unexpected_error)
-    # Runs before Flask-SQLAlchemy's own teardown, which then finds no session to end.
-    app.teardown_appcontext(end_session)

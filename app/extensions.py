@@ -1,19 +1,27 @@
 """The extension objects, created unbound; the factory binds them to the app."""
 
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
 from flask import Flask, current_app
 from flask_cors import CORS
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session
 from flask_wtf.csrf import CSRFProtect
 from redis import Redis
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 from redis.retry import Retry
-from sqlalchemy import MetaData
+from sqlalchemy import Connection, Engine, MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from app.connections import ConduitSession
+from app.web.http import in_safe_request
+
+log = logging.getLogger(__name__)
 
 # Named constraints keep migrations reproducible on PostgreSQL and SQLite alike.
 NAMING_CONVENTION = {
@@ -23,38 +31,84 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+# The bind of the engine safe requests read through (app.database.engine_options).
+READS_BIND = "reads"
+# After a failure, each process leaves Redis alone this long instead of paying the timeout
+# on every request; it warns at most this often.
+REDIS_RETRY_SECONDS = 5
+REDIS_WARN_EVERY_SECONDS = 60
 
 
-# A healthy Redis answers within a millisecond; waiting longer only holds the worker, so a
-# dead or stalled one costs a request at most this long, and is not retried.
-REDIS_TIMEOUT_SECONDS = 0.25
+@dataclass
+class RedisBreaker:
+    """Whether Redis has failed lately, shared by everything that uses it (the cache, the
+    rate limits): after a failure they all leave it alone for REDIS_RETRY_SECONDS."""
+
+    open_until: float = 0.0
+    warned_at: float = float("-inf")
+
+    def closed(self) -> bool:
+        return time.monotonic() >= self.open_until
+
+    def trip(self, action: str, error: Exception) -> None:
+        """Record that action failed with error; warn unless a warning went out lately."""
+        now = time.monotonic()
+        self.open_until = now + REDIS_RETRY_SECONDS
+        if now - self.warned_at >= REDIS_WARN_EVERY_SECONDS:
+            self.warned_at = now
+            log.warning(
+                "Redis unavailable (%s failed: %s); leaving it alone for %ss",
+                action,
+                error,
+                REDIS_RETRY_SECONDS,
+            )
+
+
+@dataclass
+class RedisState:
+    url: str | None
+    timeout: float
+    breaker: RedisBreaker
+    client: Redis | None = None
 
 
 class RedisClient:
-    """The app's Redis client, built from REDIS_URL; None when that is unset."""
+    """The app's Redis client, built from REDIS_URL (None when unset), and its breaker.
+
+    A healthy Redis answers within a millisecond: every command gives up after
+    REDIS_TIMEOUT_SECONDS and is not retried, so a dead or stalled Redis costs a request
+    that long at most. The client is built when first used, in the worker that uses it, so
+    the app starts whatever Redis's state and no process shares a connection.
+    """
 
     def init_app(self, app: Flask) -> None:
-        url = app.config.get("REDIS_URL")
-        app.extensions["redis"] = redis_for(url) if url else None
+        timeout = app.config["REDIS_TIMEOUT_SECONDS"]
+        app.extensions["redis"] = RedisState(app.config["REDIS_URL"], timeout, RedisBreaker())
 
     @property
     def client(self) -> Redis | None:
-        return current_app.extensions.get("redis")
+        state = current_app.extensions["redis"]
+        if state.client is None and state.url:
+            state.client = redis_for(state.url, state.timeout)
+        return state.client
+
+    @property
+    def breaker(self) -> RedisBreaker:
+        return current_app.extensions["redis"].breaker
 
 
-def redis_for(url: str) -> Redis:
-    """Return a client of the Redis at url that holds one connection of its own.
+def redis_for(url: str, timeout: float) -> Redis:
+    """Return a client of the Redis at url whose commands give up after timeout seconds.
 
-    Checking a connection out of redis-py's pool and back for every command cost 100 us of
-    CPU per MGET against 46 on a held one: a tenth of a cached answer. A held connection is
-    made when the client is built, so a Redis down then gets a pooled client instead, which
-    connects when first used: the app starts whatever Redis's state, and the cache fails
-    open meanwhile. Either reconnects on its own after an outage. gunicorn.conf.py builds
-    the app in each worker, after the fork, so no process shares the connection.
+    It holds one connection of its own (redis-py's single_connection_client), which spares
+    every command a checkout from the pool and back: the cache's one lookup per request is
+    most of a cached answer. That connection is opened now; with Redis down it cannot be,
+    and the client is a pooled one instead, which connects when a command needs it. Either
+    reconnects by itself once Redis is back.
     """
     options = {
-        "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
-        "socket_timeout": REDIS_TIMEOUT_SECONDS,
+        "socket_connect_timeout": timeout,
+        "socket_timeout": timeout,
         "retry": Retry(NoBackoff(), 0),
     }
     try:
@@ -63,11 +117,28 @@ def redis_for(url: str) -> Redis:
         return Redis.from_url(url, **options)
 
 
+class RequestSession(Session):
+    """Flask-SQLAlchemy's session, which reads through the READS_BIND engine while answering
+    a safe request (GET, HEAD, OPTIONS): the same database in autocommit mode, so that its
+    reads need no BEGIN and ROLLBACK. Such a request may not write (app/database.py)."""
+
+    def get_bind(
+        self,
+        mapper: Any = None,
+        clause: Any = None,
+        bind: Engine | Connection | None = None,
+        **kwargs: Any,
+    ) -> Engine | Connection:
+        if bind is None and in_safe_request() and READS_BIND in db.engines:
+            return db.engines[READS_BIND]
+        return super().get_bind(mapper, clause, bind, **kwargs)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base, session_options={"class_": ConduitSession})
+db = SQLAlchemy(model_class=Base, session_options={"class_": RequestSession})
 migrate = Migrate()
 cors = CORS()
 login_manager = LoginManager()

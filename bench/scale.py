@@ -20,18 +20,12 @@ import psycopg2
 from sqlalchemy import func, select
 
 from app import create_app
-from app.articles.cards import _page_query  # the app's own statement, timed as it runs
-from app.articles.models import (
-    article_tags,
-    articles,
-    favorites,
-    listing_count,
-    tags,
-    users,
-)
+from app.articles.models import Article, article_tags, favorites
+from app.articles.reads import listing_count, page_statement
+from app.articles.tags import Tag
 from app.extensions import db
-from app.users.models import follows
-from config import _database_url, config_from_environment
+from app.users.models import User, follows
+from config import config_from_environment, psycopg2_url
 
 RUNS = 15
 TARGET = 1.5
@@ -60,6 +54,7 @@ INDEXES = {
     ],
 }
 FILTERS = ("global", "tag", "author", "favorited", "feed")
+articles, tags, users = Article.__table__, Tag.__table__, User.__table__
 
 
 def database_url(name: str) -> str:
@@ -122,8 +117,8 @@ def filter_values() -> dict[str, dict]:
 
 
 def statements(filters: dict) -> dict:
-    """Return the page query (without its count, as when the count is cached) and the count."""
-    page = _page_query(frozenset(filters), False, False)
+    """Return the page statement (which carries the list's count) and the count alone."""
+    page = page_statement(frozenset(filters), False)
     count = listing_count(**filters)
     return {"page": (page, {**filters, "limit": 20, "offset": 0}), "count": (count, filters)}
 
@@ -147,7 +142,7 @@ def execution_ms(statement, parameters: dict, *, explain: bool = False) -> float
 def measure(url: str, indexes: str, explain: bool) -> dict[str, float]:
     sql(url, *INDEXES[indexes], "VACUUM ANALYZE")
     config = config_from_environment()
-    config.SQLALCHEMY_DATABASE_URI = _database_url(url)
+    config.SQLALCHEMY_DATABASE_URI = psycopg2_url(url)
     app = create_app(config)
     results = {}
     with app.app_context():

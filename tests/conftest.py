@@ -104,16 +104,20 @@ class StatementCounter:
 
 @pytest.fixture
 def count_queries(db):
-    """Return a context manager that counts the SQL statements run inside it."""
+    """Return a context manager that counts the SQL statements run inside it, on every
+    engine (the reads' and the writes')."""
 
     @contextmanager
     def counting() -> Iterator[StatementCounter]:
         counter = StatementCounter()
-        event.listen(db.engine, "before_cursor_execute", counter)
+        engines = list(db.engines.values())
+        for engine in engines:
+            event.listen(engine, "before_cursor_execute", counter)
         try:
             yield counter
         finally:
-            event.remove(db.engine, "before_cursor_execute", counter)
+            for engine in engines:
+                event.remove(engine, "before_cursor_execute", counter)
 
     return counting
 

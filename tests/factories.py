@@ -4,10 +4,11 @@ from datetime import datetime
 from functools import cache
 from itertools import count
 
-from app.articles.models import Article, Tag
+from app.articles.comments.models import Comment
+from app.articles.models import Article
 from app.articles.slugs import unique_slug
+from app.articles.tags import Tag
 from app.cache import articles_changed
-from app.comments.models import Comment
 from app.extensions import db
 from app.users.models import User, hash_password
 

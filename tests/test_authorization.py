@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from app.articles.comments.models import Comment
 from app.articles.models import Article, favorites
-from app.comments.models import Comment
 from app.extensions import db
 from app.users.models import User, follows
 

@@ -7,9 +7,9 @@ from config import (
     DevelopmentConfig,
     ProductionConfig,
     TestingConfig,
-    _database_url,
     _env_list,
     config_from_environment,
+    psycopg2_url,
 )
 
 POSTGRES_URL = "postgresql+psycopg2://conduit@db.internal/conduit"
@@ -96,7 +96,7 @@ def test_development_is_the_default_configuration(monkeypatch):
     ],
 )
 def test_postgresql_urls_are_pinned_to_psycopg2(url, pinned):
-    assert _database_url(url) == pinned
+    assert psycopg2_url(url) == pinned
 
 
 def test_comma_separated_settings_become_trimmed_lists(monkeypatch):

@@ -499,9 +499,10 @@ def config_in_subprocess(**env: str) -> dict:
 
 def test_pool_is_small_by_default_and_no_proxy_is_trusted():
     assert config_in_subprocess() == {
-        "pool_size": 2,
+        "pool_size": 1,
         "max_overflow": 2,
         "pool_recycle": 1800,
+        "pool_pre_ping": True,
         "hide_parameters": True,
         "trusted_proxies": 0,
     }
@@ -514,6 +515,7 @@ def test_pool_and_proxy_settings_come_from_the_environment():
         "pool_size": 4,
         "max_overflow": 0,
         "pool_recycle": 300,
+        "pool_pre_ping": True,
         "hide_parameters": True,
         "trusted_proxies": 2,
     }

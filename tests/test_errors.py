@@ -4,8 +4,7 @@ import pytest
 from marshmallow import ValidationError
 
 from app import create_app
-from app.envelope import flatten_messages, validation_failed
-from app.errors import ValidationFailed
+from app.errors import ValidationFailed, flatten_messages, validation_failed
 from config import TestingConfig
 
 SECRET_DETAIL = "database password is hunter2"

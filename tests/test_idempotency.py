@@ -19,11 +19,11 @@ import pytest
 from sqlalchemy import func, select, update
 
 from app.articles import services as article_services
+from app.articles.comments.models import Comment
 from app.articles.models import Article
-from app.comments.models import Comment
 from app.database import utcnow
 from app.extensions import db
-from app.idempotency import IdempotencyKey
+from app.web.idempotency import IdempotencyKey
 from config import BASE_DIR
 
 ARTICLE = {"article": {"title": "Retry me", "description": "Once only", "body": "Body"}}

@@ -11,7 +11,7 @@ from flask import request
 
 from app import create_app
 from app.extensions import csrf
-from app.observability import HANDLER_NAME
+from app.web.request_log import HANDLER_NAME
 from config import ConfigError, TestingConfig
 
 REQUEST_LINE_KEYS = {
@@ -78,7 +78,7 @@ def stderr_lines(capfd) -> list[dict]:
 
 
 def request_lines(lines: list[dict]) -> list[dict]:
-    return [line for line in lines if line["logger"] == "app.observability"]
+    return [line for line in lines if line["logger"] == "app.web.request_log"]
 
 
 def test_each_request_writes_one_json_line_with_its_details(client, capfd):

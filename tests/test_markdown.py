@@ -3,7 +3,7 @@ import re
 import pytest
 from markupsafe import Markup
 
-from app.markdown import render_markdown
+from app.articles.markdown import render_markdown
 
 HOSTILE_PAYLOADS = {
     "script tag": "<script>alert(1)</script>",

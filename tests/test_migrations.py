@@ -13,7 +13,7 @@ from sqlalchemy import inspect, text
 
 from app import create_app
 from app.extensions import db
-from config import TestingConfig, _database_url
+from config import TestingConfig, psycopg2_url
 
 MIGRATIONS_DATABASE_URL = os.environ.get(
     "MIGRATIONS_DATABASE_URL",
@@ -24,7 +24,7 @@ MIGRATIONS_DATABASE_URL = os.environ.get(
 def app_on(database_url: str) -> Flask:
     """Return an app of its own on database_url, so the suite's database is left alone."""
     config = TestingConfig()
-    config.SQLALCHEMY_DATABASE_URI = _database_url(database_url)
+    config.SQLALCHEMY_DATABASE_URI = psycopg2_url(database_url)
     return create_app(config)
 
 

@@ -9,7 +9,7 @@ import pytest
 import schemathesis
 import yaml
 
-from app.openapi import IMPLICIT_METHODS, OPERATIONS
+from app.api.openapi import IMPLICIT_METHODS, OPERATIONS
 
 DOCUMENT_URL = "/api/v1/openapi.json"
 PREFIX = "/api/v1"

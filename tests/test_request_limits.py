@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app import create_app
+from app.articles.comments.models import Comment
 from app.articles.models import Article
-from app.comments.models import Comment
 from app.extensions import db as database
 from app.users.models import User
 from config import TestingConfig

@@ -5,7 +5,7 @@ import secrets
 import pytest
 from flask import Config as FlaskConfig
 
-from app.security_check import RULES, failed_rules
+from app.commands.security_check import RULES, failed_rules
 from config import BASE_DIR, DevelopmentConfig, ProductionConfig, TestingConfig
 
 SECRET = "9f2c1e4b7a6d5c3b8e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d"

@@ -7,11 +7,9 @@ from html.parser import HTMLParser
 
 import pytest
 from flask import Flask
-from werkzeug.test import Client
 
 from app import create_app
 from app.extensions import db as database
-from app.security import SecurityHeaders
 from config import BASE_DIR, ProductionConfig, TestingConfig
 
 PAGE_POLICY = {
@@ -152,13 +150,13 @@ def test_api_answers_get_nosniff_and_a_policy_that_allows_nothing(client, auth_h
 
 
 def test_a_header_the_answer_set_itself_is_kept_and_the_others_added():
-    def page_with_its_own_policy(_environ, start_response):
-        headers = [("Content-Type", "text/html"), ("content-security-policy", "default-src *")]
-        start_response("200 OK", headers)
-        return [b"<p>hi</p>"]
+    app = create_app(TestingConfig())
 
-    client = Client(SecurityHeaders(page_with_its_own_policy, hsts_seconds=0))
-    response = client.get("/")
+    @app.get("/own-policy")
+    def page_with_its_own_policy():
+        return "<p>hi</p>", {"content-security-policy": "default-src *"}
+
+    response = app.test_client().get("/own-policy")
 
     assert response.headers.getlist("Content-Security-Policy") == ["default-src *"]
     assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"

@@ -1,10 +1,11 @@
 import pytest
 from sqlalchemy import func, select
 
-from app.articles.models import Article, Tag, article_tags, counters, favorites
-from app.comments.models import Comment
+from app.articles.comments.models import Comment
+from app.articles.models import Article, article_tags, counters, favorites
+from app.articles.tags import Tag
+from app.commands.seed import DEMO_PASSWORD, TOPICS
 from app.extensions import db
-from app.seed import DEMO_PASSWORD, TOPICS
 from app.users.models import User, follows
 
 SMALL = {

@@ -9,8 +9,8 @@ from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from app import create_app
+from app.articles.comments.models import Comment
 from app.articles.models import Article, article_tags, favorites
-from app.comments.models import Comment
 from app.extensions import db
 from config import TestingConfig
 

@@ -1,163 +1,326 @@
-"""What readers see: a page of a list, one article, the tags in use.
+"""What readers see of articles: a page of a list, or one article.
 
-The part every reader sees alike is built in the API's shape once and cached
-(app/cache.py); the viewer's own part (`favorited`, `following`) is never cached, but set
-on those articles from one query for the whole page. On a miss one query computes both.
+What every reader sees of an article alike (ArticleData) is read with one statement per page
+and cached in Redis; the viewer's own part (favorited, following) comes from the same
+statement on a miss, and from one more statement for the whole page on a hit.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache as built_once
+from typing import Any
+
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    CompoundSelect,
+    Integer,
+    Row,
+    Select,
+    bindparam,
+    exists,
+    false,
+    func,
+    literal,
+    select,
+    union_all,
+)
 
 from app import cache
-from app.articles.cards import (
-    ArticleCard,
-    ArticleView,
-    AuthorCard,
-    article_row_or_404,
-    page_rows,
-    public_article,
-    viewer_account,
-    viewer_marks,
+from app.articles.models import (
+    ARTICLES_COUNTER,
+    Article,
+    article_tags,
+    counters,
+    favorites,
+    no_article_with,
 )
-from app.articles.models import LISTING_FILTER_NAMES, Tag
-from app.auth.tokens import Reader
+from app.articles.tags import Tag
+from app.extensions import db
+from app.users.models import Profile, User, followed_ids, follows, is_following
+
+LISTING_FILTERS = ("tag", "author", "favorited_by", "feed_of")
+
+articles = Article.__table__
+users = User.__table__
+
+
+def _user_id_named(username) -> ColumnElement[int]:
+    return select(users.c.id).where(users.c.username == username).scalar_subquery()
+
+
+def listing(*, tag=None, author=None, favorited_by=None, feed_of=None) -> Select:
+    """Return the select of the ids of the articles the filters list, newest first; the
+    filters combine, each a value, a bound parameter, or None for no filter."""
+    query = select(articles.c.id).order_by(articles.c.created_at.desc(), articles.c.id.desc())
+    # Names become ids in subqueries PostgreSQL runs once, before the scan: then each article
+    # it walks in list order costs one probe of a primary key, however large the tables.
+    if tag is not None:
+        tag_id = select(Tag.id).where(Tag.name == tag).scalar_subquery()
+        tagged = select(article_tags.c.article_id).where(article_tags.c.tag_id == tag_id)
+        query = query.where(articles.c.id.in_(tagged))
+    if author is not None:
+        query = query.where(articles.c.author_id == _user_id_named(author))
+    if favorited_by is not None:
+        favorited = select(favorites.c.article_id).where(
+            favorites.c.user_id == _user_id_named(favorited_by)
+        )
+        query = query.where(articles.c.id.in_(favorited))
+    if feed_of is not None:
+        query = query.where(articles.c.author_id.in_(followed_ids(feed_of)))
+    return query
+
+
+def listing_count(*, tag=None, author=None, favorited_by=None, feed_of=None) -> Select:
+    """Return the select of how many articles listing() gives for these filters.
+
+    The counts of the whole list and of a tag's are kept by the database: counting those
+    rows would take time in proportion to the articles. The other filters bound the count
+    by one author's articles, one reader's favorites or follows.
+    """
+    if author is None and favorited_by is None and feed_of is None:
+        if tag is None:
+            kept = select(counters.c.value).where(counters.c.name == ARTICLES_COUNTER)
+        else:
+            kept = select(Tag.articles_count).where(Tag.name == tag)
+        return select(func.coalesce(kept.scalar_subquery(), 0))
+    filters = {"tag": tag, "author": author, "favorited_by": favorited_by, "feed_of": feed_of}
+    counted = listing(**filters).order_by(None).subquery()
+    return select(func.count()).select_from(counted)
+
+
+def is_favorited(viewer_id, article_id_column) -> ColumnElement[bool]:
+    """Return a SQL boolean: did the viewer (an id, a bound parameter or None) favorite it."""
+    if viewer_id is None:
+        return false()
+    return exists().where(
+        favorites.c.user_id == viewer_id, favorites.c.article_id == article_id_column
+    )
+
+
+@dataclass
+class ArticleData:
+    """An article as the API's article object and the pages show it: plain data, bound to no
+    session; a list's leave out the body. `favorited` and `author.following` are one
+    viewer's, False for everyone else."""
+
+    id: int
+    slug: str
+    title: str
+    description: str
+    tag_list: list[str]
+    created_at: datetime
+    updated_at: datetime
+    favorites_count: int
+    author_id: int
+    author: Profile
+    body: str | None = None
+    favorited: bool = False
+
+    @classmethod
+    def from_row(cls, row: Row) -> "ArticleData":
+        """Return the article a row of the reads below holds, as every reader sees it."""
+        return cls(
+            id=row.id,
+            slug=row.slug,
+            title=row.title,
+            description=row.description,
+            tag_list=sorted(row.tag_names or ()),
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            favorites_count=row.favorites_count,
+            author_id=row.author_id,
+            author=Profile(row.username, row.bio, row.image),
+            body=getattr(row, "body", None),
+        )
+
+    @classmethod
+    def from_cache(cls, cached: dict[str, Any]) -> "ArticleData":
+        """Return the article from what the cache holds of it (its fields as JSON)."""
+        return cls(
+            **{
+                **cached,
+                "created_at": datetime.fromisoformat(cached["created_at"]),
+                "updated_at": datetime.fromisoformat(cached["updated_at"]),
+                "author": Profile(**cached["author"]),
+            }
+        )
+
+
+@dataclass
+class ArticlePage:
+    """A page of a list of articles, and how many the whole list holds."""
+
+    articles: list[ArticleData] = field(default_factory=list)
+    count: int = 0
+
+    @classmethod
+    def from_cache(cls, cached: dict[str, Any]) -> "ArticlePage":
+        articles = [ArticleData.from_cache(article) for article in cached["articles"]]
+        return cls(articles, cached["count"])
+
+
+def _show_to_viewer(articles: list[ArticleData], favorited: set[int], followed: set[int]) -> None:
+    """Set what the viewer who favorited and follows these ids sees on articles."""
+    for article in articles:
+        article.favorited = article.id in favorited
+        article.author.following = article.author_id in followed
+
+
+def _viewer_choices_in(rows: list[Row]) -> tuple[set[int], set[int]]:
+    """Return the viewer's favorites and follows among the rows of a read for them."""
+    favorited = {row.id for row in rows if row.favorited}
+    return favorited, {row.author_id for row in rows if row.following}
+
+
+def _show_to(viewer: User | None, articles: list[ArticleData]) -> None:
+    """Set what viewer sees on articles, read from the database in one statement."""
+    if viewer is None or not articles:
+        return
+    parameters = {
+        "viewer_id": viewer.id,
+        "article_ids": [article.id for article in articles],
+        "author_ids": [article.author_id for article in articles],
+    }
+    chosen: dict[str, set[int]] = {"favorite": set(), "follow": set()}
+    for kind, chosen_id in db.session.execute(_viewer_choices_statement(), parameters):
+        chosen[kind].add(chosen_id)
+    _show_to_viewer(articles, chosen["favorite"], chosen["follow"])
+
+
+# The statements are built once per shape, their values bound at each execution: building a
+# statement this size costs more than running it.
+ARTICLE_COLUMNS = (
+    "id",
+    "slug",
+    "title",
+    "description",
+    "created_at",
+    "updated_at",
+    "author_id",
+    "tag_names",
+    "favorites_count",
+)
+
+
+def _with_author_and_viewer_choices(source, viewer_id) -> Select:
+    """Return the select of the articles in source (the table, or a page of it) with their
+    author, and whether viewer_id (a bound parameter, or None) favorited them and follows
+    their author."""
+    return select(
+        *(source.c[name] for name in ARTICLE_COLUMNS),
+        users.c.username,
+        users.c.bio,
+        users.c.image,
+        is_favorited(viewer_id, source.c.id).label("favorited"),
+        is_following(viewer_id, source.c.author_id).label("following"),
+    ).join_from(source, users, users.c.id == source.c.author_id)
+
+
+def _viewer_id(for_viewer: bool) -> BindParameter[int] | None:
+    return bindparam("viewer_id", type_=Integer) if for_viewer else None
+
+
+@built_once
+def page_statement(filter_names: frozenset[str], for_viewer: bool) -> Select:
+    """Return the statement of one page of a listing by these filters, each row with the
+    listing's count as articles_count."""
+    filters: dict[str, BindParameter[Any]] = {name: bindparam(name) for name in filter_names}
+    page = (
+        listing(**filters)
+        .with_only_columns(*(articles.c[name] for name in ARTICLE_COLUMNS))
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+        .subquery()
+    )
+    count = listing_count(**filters).scalar_subquery().label("articles_count")
+    return (
+        _with_author_and_viewer_choices(page, _viewer_id(for_viewer))
+        .add_columns(count)
+        .order_by(page.c.created_at.desc(), page.c.id.desc())
+    )
+
+
+@built_once
+def _article_statement(for_viewer: bool) -> Select:
+    return (
+        _with_author_and_viewer_choices(articles, _viewer_id(for_viewer))
+        .add_columns(articles.c.body)
+        .where(articles.c.slug == bindparam("slug"))
+    )
+
+
+@built_once
+def _viewer_choices_statement() -> CompoundSelect:
+    viewer_id = _viewer_id(for_viewer=True)
+    return union_all(
+        select(literal("favorite"), favorites.c.article_id).where(
+            favorites.c.user_id == viewer_id,
+            favorites.c.article_id.in_(bindparam("article_ids", expanding=True)),
+        ),
+        select(literal("follow"), follows.c.followed_id).where(
+            follows.c.follower_id == viewer_id,
+            follows.c.followed_id.in_(bindparam("author_ids", expanding=True)),
+        ),
+    )
+
 
 LISTS_DEPEND_ON = (cache.ARTICLE_LISTS, cache.PROFILES)
 
 
-@dataclass
-class ArticleList:
-    """Articles in the API's shape and, in the same order, their and their authors' ids.
-
-    Holds either every reader's part alone (what is cached) or one viewer's view of it.
-    """
-
-    articles: list[dict]
-    ids: list[list[int]]
-    count: int
-
-    def views(self) -> list[ArticleView]:
-        """Return the articles as the pages' templates read them."""
-        return [
-            _view_of(article, *ids) for article, ids in zip(self.articles, self.ids, strict=True)
-        ]
-
-    def for_viewer(self, viewer: Reader | None) -> "ArticleList":
-        """Return these public articles marked for viewer in one query (none anonymous),
-        which confirms the viewer's account too unless it is confirmed already."""
-        if viewer is not None and self.ids:
-            article_ids = [article_id for article_id, _ in self.ids]
-            author_ids = [author_id for _, author_id in self.ids]
-            marks = viewer_marks(
-                viewer.id, article_ids, author_ids, with_account=not viewer.confirmed
-            )
-            if not viewer.confirmed:
-                viewer.confirm(marks.account)
-            self.mark(marks.favorited, marks.followed)
-        return self
-
-    def mark(self, favorited: set[int], followed: set[int]) -> "ArticleList":
-        for article, (article_id, author_id) in zip(self.articles, self.ids, strict=True):
-            article["favorited"] = article_id in favorited
-            article["author"]["following"] = author_id in followed
-        return self
+def _page_depends_on(filters: dict) -> tuple[str, ...]:
+    if filters["feed_of"] is None:
+        return LISTS_DEPEND_ON
+    # A feed is its reader's own (their id is among the filters, so in the key), and
+    # changes with whom they follow.
+    return (*LISTS_DEPEND_ON, cache.follows_version(filters["feed_of"]))
 
 
-def _view_of(article: dict, article_id: int, author_id: int) -> ArticleView:
-    author = article["author"]
-    card = ArticleCard(
-        id=article_id,
-        slug=article["slug"],
-        title=article["title"],
-        description=article["description"],
-        tag_names=article["tagList"],
-        created_at=datetime.fromisoformat(article["createdAt"]),
-        updated_at=datetime.fromisoformat(article["updatedAt"]),
-        author=AuthorCard(author_id, author["username"], author["bio"], author["image"]),
-        body=article.get("body"),
-    )
-    return ArticleView(card, article["favoritesCount"], article["favorited"], author["following"])
-
-
-def _public(rows, count: int, *, with_body: bool = False) -> ArticleList:
-    """Return the card rows' articles as every reader sees them, whoever the rows' viewer."""
-    articles = [public_article(row, with_body=with_body) for row in rows]
-    return ArticleList(articles, [[row.id, row.author_id] for row in rows], count)
-
-
-def _marks_in(rows) -> tuple[set[int], set[int]]:
-    favorited = {row.id for row in rows if row.favorited}
-    followed = {row.author_id for row in rows if row.following}
-    return favorited, followed
-
-
-def _page(filters: dict, viewer: Reader | None, *, limit: int, offset: int, count=None):
-    """Return a page's articles (the rows, then every reader's part) and the list's count,
-    the viewer confirmed by the same statement."""
-    viewer_id = viewer and viewer.id
-    head, rows = page_rows(filters, viewer_id, limit=limit, offset=offset, counting=count is None)
-    _confirm(viewer, head)
-    return rows, _public(rows, head.total if count is None else count)
-
-
-def _confirm(viewer: Reader | None, row) -> None:
-    """Confirm viewer, unless confirmed already, from a row of a query for them."""
-    if viewer is not None and not viewer.confirmed:
-        viewer.confirm(viewer_account(row))
-
-
-def article_list(filters: dict, viewer: Reader | None, *, limit: int, offset: int):
-    """Return a page of the listing listing_select(**filters) as viewer sees it, with the
-    listing's count; a filter not given is None."""
-    filters = {name: filters.get(name) for name in LISTING_FILTER_NAMES}
-    depends_on = LISTS_DEPEND_ON
-    if filters["feed_of"] is not None:
-        # A feed is its reader's own (their id is among the filters, so in the key), and
-        # changes with whom they follow.
-        depends_on = (*LISTS_DEPEND_ON, cache.follows_version(filters["feed_of"]))
-    found = cache.lookup("article-list", [filters, limit, offset], depends_on)
+def article_page(filters: dict, viewer: User | None, *, limit: int, offset: int) -> ArticlePage:
+    """Return a page of the articles listing(**filters) lists, as viewer sees it, with how
+    many the whole list holds; a filter not given is None."""
+    filters = {name: filters.get(name) for name in LISTING_FILTERS}
+    found = cache.lookup("article-page", [filters, limit, offset], _page_depends_on(filters))
     if found.hit:
-        return ArticleList(**found.value).for_viewer(viewer)
-    # Counting a large list costs more than reading a page of it: the count is cached on
-    # its own too, for every page and page size of the list.
-    counted = cache.lookup("article-count", [filters], depends_on)
-    count = counted.value if counted.hit else None
-    rows, public = _page(filters, viewer, limit=limit, offset=offset, count=count)
-    if not counted.hit:
-        counted.store(public.count)
-    found.store(vars(public))
-    return public.mark(*_marks_in(rows))
+        page = ArticlePage.from_cache(found.value)
+        _show_to(viewer, page.articles)
+        return page
+    used = {name: value for name, value in filters.items() if value is not None}
+    statement = page_statement(frozenset(used), viewer is not None)
+    parameters = {**used, "limit": limit, "offset": offset, "viewer_id": viewer and viewer.id}
+    rows = list(db.session.execute(statement, parameters))
+    page = ArticlePage([ArticleData.from_row(row) for row in rows], _count(rows, used, offset))
+    found.store(page)
+    _show_to_viewer(page.articles, *_viewer_choices_in(rows))
+    return page
 
 
-def depends_on(slug: str) -> tuple[str, ...]:
-    """Return the versions an article's entry depends on."""
-    return (cache.article_version(slug), cache.PROFILES)
+def _count(rows: list[Row], filters: dict, offset: int) -> int:
+    """Return how many articles the list of this page's rows holds: on the rows, but for
+    an empty page, which asks the database only when it lies past the list's start."""
+    if rows:
+        return rows[0].articles_count
+    return db.session.scalar(listing_count(**filters)) if offset else 0
 
 
-def depends_on_with_comments(slug: str) -> tuple[str, ...]:
-    """Return the versions an article and its comments depend on."""
-    return (*depends_on(slug), cache.comments_version(slug))
+def article_depends_on(slug: str, *, with_comments: bool = False) -> tuple[str, ...]:
+    """Return the versions an article's cached entries depend on, and its comments'."""
+    versions = (cache.article_version(slug), cache.PROFILES)
+    return (*versions, cache.comments_version(slug)) if with_comments else versions
 
 
-def article(slug: str, viewer: Reader | None) -> ArticleList:
+def article_data(slug: str, viewer: User | None) -> ArticleData:
     """Return the article with this slug, body included, as viewer sees it; raise NotFound."""
-    found = cache.lookup("article", [slug], depends_on(slug))
+    found = cache.lookup("article", [slug], article_depends_on(slug))
     if found.hit:
-        return ArticleList(**found.value).for_viewer(viewer)
-    row = article_row_or_404(slug, viewer and viewer.id)
-    _confirm(viewer, row)
-    public = _public([row], 1, with_body=True)
-    found.store(vars(public))
-    return public.mark(*_marks_in([row]))
-
-
-@cache.cached("tags", depends_on=[cache.TAGS])
-def tag_names() -> list[str]:
-    """Return the names of the tags in use, most used first."""
-    return Tag.names_in_use()
-
-
-@cache.cached("popular-tags", depends_on=[cache.TAGS])
-def popular_tag_names(count: int) -> list[str]:
-    """Return the names of the count most used tags, most used first."""
-    return Tag.names_in_use(limit=count)
+        article = ArticleData.from_cache(found.value)
+        _show_to(viewer, [article])
+        return article
+    parameters = {"slug": slug, "viewer_id": viewer and viewer.id}
+    row = db.session.execute(_article_statement(viewer is not None), parameters).first()
+    if row is None:
+        raise no_article_with(slug)
+    article = ArticleData.from_row(row)
+    found.store(article)
+    _show_to_viewer([article], *_viewer_choices_in([row]))
+    return article

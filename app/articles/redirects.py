@@ -7,7 +7,7 @@ from app.articles.models import Article
 from app.extensions import db
 
 
-class SlugRedirect(db.Model):
+class SlugRedirect(db.Model):  # type: ignore[name-defined]
     __tablename__ = "article_slug_redirects"
 
     old_slug: Mapped[str] = mapped_column(String(255), primary_key=True)

@@ -2,8 +2,8 @@
 
 from marshmallow import ValidationError, fields, post_load, validate
 
-from app.schemas import BaseSchema, String, Timestamp, TrimmedString, text
 from app.users.schemas import ProfileOut
+from app.web.schemas import BaseSchema, String, Timestamp, TrimmedString, text
 
 TAG_MAX_LENGTH = 40
 TAGS_MAX_COUNT = 20
@@ -93,16 +93,27 @@ class ArticleQuery(PageQuery):
 class ArticleSummaryOut(BaseSchema):
     """An article in a list: everything but the body."""
 
-    slug = fields.String(attribute="article.slug")
-    title = fields.String(attribute="article.title")
-    description = fields.String(attribute="article.description")
-    tag_list = fields.List(fields.String(), attribute="article.tag_names", data_key="tagList")
-    created_at = Timestamp(attribute="article.created_at", data_key="createdAt")
-    updated_at = Timestamp(attribute="article.updated_at", data_key="updatedAt")
+    slug = fields.String()
+    title = fields.String()
+    description = fields.String()
+    tag_list = fields.List(fields.String(), data_key="tagList")
+    created_at = Timestamp(data_key="createdAt")
+    updated_at = Timestamp(data_key="updatedAt")
     favorited = fields.Boolean()
     favorites_count = fields.Integer(data_key="favoritesCount")
     author = fields.Nested(ProfileOut)
 
 
 class ArticleOut(ArticleSummaryOut):
-    body = fields.String(attribute="article.body")
+    body = fields.String()
+
+
+class ArticleListOut(BaseSchema):
+    """A page of a list, and how many articles the whole list holds."""
+
+    articles = fields.List(fields.Nested(ArticleSummaryOut))
+    count = fields.Integer(data_key="articlesCount")
+
+
+class TagListOut(BaseSchema):
+    tags = fields.List(fields.String())

@@ -6,9 +6,10 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from app import cache
-from app.articles.models import Article, Tag, favorites
+from app.articles.models import Article, favorites
 from app.articles.redirects import SlugRedirect
 from app.articles.slugs import unique_slug
+from app.articles.tags import Tag
 from app.database import insert_if_absent, utcnow
 from app.errors import Forbidden
 from app.extensions import db

@@ -8,17 +8,14 @@ from flask_login import login_required
 from app import cache
 from app.articles import reads, services
 from app.articles.models import Article
+from app.articles.pages import article_list_page, render_article_page
 from app.articles.redirects import SlugRedirect
 from app.articles.schemas import ArticleCreate, ArticleUpdate
-from app.envelope import load
+from app.articles.tags import popular_tag_names
+from app.auth.login import signed_in_user, viewer
 from app.errors import Forbidden, NotFound, ValidationFailed
-from app.pages import (
-    article_page,
-    render_article_page,
-    safe_next_url,
-    signed_in_user,
-    viewer_id,
-)
+from app.web.envelope import load
+from app.web.pages import safe_next_url
 
 blueprint = Blueprint("articles", __name__)
 
@@ -30,10 +27,10 @@ TAG_SEPARATOR = re.compile(r"\s*,\s*")
 def _feed_page(filters: dict, *, tab: str, tag: str | None = None):
     return render_template(
         "articles/home.html",
-        articles=article_page(filters),
+        articles=article_list_page(filters, viewer()),
         tab=tab,
         tag=tag,
-        popular_tags=reads.popular_tag_names(POPULAR_TAGS),
+        popular_tags=popular_tag_names(POPULAR_TAGS),
     )
 
 
@@ -49,11 +46,13 @@ def home():
 @blueprint.get("/feed")
 @login_required
 def feed():
-    return _feed_page({"feed_of": viewer_id()}, tab="feed")
+    return _feed_page({"feed_of": signed_in_user().id}, tab="feed")
 
 
 @blueprint.get("/article/<slug>")
-@cache.cached_response("article-page", depends_on=reads.depends_on_with_comments)
+@cache.cached_response(
+    "article-page", depends_on=lambda slug: reads.article_depends_on(slug, with_comments=True)
+)
 def article(slug: str):
     try:
         return render_article_page(slug)
@@ -83,7 +82,7 @@ def _editor_page(form, errors: dict, *, article: Article | None = None, status: 
 def _authored_or_403(slug: str) -> Article:
     """Return the signed-in user's article with this slug; raise NotFound or Forbidden."""
     article = Article.by_slug_or_404(slug)
-    if article.author_id != viewer_id():
+    if article.author_id != signed_in_user().id:
         raise Forbidden({"article": ["only its author may edit it"]})
     return article
 

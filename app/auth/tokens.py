@@ -1,25 +1,31 @@
-"""JSON Web Tokens for API clients: HS256 only, with a required expiry.
+"""JSON Web Tokens for API clients (HS256 only, with a required expiry), and the decorators
+that read them from the Authorization header and hand the route its user.
 
-A token also carries its user's token_version as "ver": a new password or a deactivation
-raises the version, and every token issued before stops working. Tokens issued before
-versions existed have no "ver" and count as version 0, the version every user started at.
+Only the header is read, never the session cookie: that is what makes it safe to leave the
+API out of CSRF protection. A token also carries its user's token_version as "ver": a new
+password or a deactivation raises the version, and every token issued before stops working.
+Tokens issued before versions existed have no "ver" and count as version 0, the version
+every user started at.
 """
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import lru_cache
+from functools import lru_cache, wraps
 
 import jwt
-from flask import current_app
+from flask import current_app, g, request
 
 from app.database import utcnow
 from app.errors import Unauthorized
 from app.users.models import User
+from app.web.limits import count_write
 
 ALGORITHM = "HS256"
 MAX_USER_ID = 2**31 - 1  # the id column is a 32-bit integer
 VERIFIED_TOKENS_REMEMBERED = 4096
+SCHEMES = ("token", "bearer")
 
 
 @dataclass(frozen=True)
@@ -43,57 +49,24 @@ def sign_in(user: User) -> SignedInUser:
 
 
 def user_from_token(token: str) -> User:
-    """Return the user a valid token names, or raise Unauthorized."""
-    user_id, version = _verified_claims(token)
-    user = User.by_id(user_id)
-    _check_account(user, version)
-    return user
-
-
-@dataclass
-class Reader:
-    """Whom a validly signed, unexpired token names, with the token's version: confirmed
-    once their account is known to be there, active and still at that version.
-
-    A signed-in read confirms its reader in whichever of its queries comes first (the
-    page's or the article's own statement, or the viewer's marks on a cached one, fold the
-    account in: app/articles/cards.py), instead of in a statement of its own; the auth
-    decorators confirm whoever the view did not.
-    """
-
-    id: int
-    token_version: object
-    confirmed: bool = False
-
-    @classmethod
-    def of(cls, user: User) -> "Reader":
-        """Return user, loaded and checked already (a token's, a session's), as a reader."""
-        return cls(user.id, user.token_version, confirmed=True)
-
-    def confirm(self, account) -> None:
-        """Raise Unauthorized unless account, a row of the user's is_active and
-        token_version (None without the user), still lets this token in."""
-        _check_account(account, self.token_version)
-        self.confirmed = True
-
-
-def reader_from_token(token: str) -> Reader:
-    """Return whom a validly signed, unexpired token names, not confirmed yet; raise
-    Unauthorized."""
-    return Reader(*_verified_claims(token))
-
-
-def _verified_claims(token: str) -> tuple[int, object]:
-    """Return the user id and token version a validly signed, unexpired token claims."""
+    """Return the user a valid token names, or raise Unauthorized: the one place that decides
+    whether a token still lets its user in (they exist, are active, and have not revoked it)."""
     user_id, version, expires_at = _signed_claims(token, current_app.config["SECRET_KEY"])
     if time.time() >= expires_at:
         raise Unauthorized({"token": ["is invalid or expired"]})
-    return user_id, version
+    user = User.by_id(user_id)
+    if user is None:
+        raise Unauthorized({"token": ["names a user who no longer exists"]})
+    if not user.is_active:
+        raise Unauthorized({"token": ["belongs to a deactivated account"]})
+    # bool is an int in Python: a "ver" of true must not pass for version 1.
+    if not (type(version) is int and version == user.token_version):
+        raise Unauthorized({"token": ["has been revoked; sign in again"]})
+    return user
 
 
-# Checking a signature and its claims costs a fifth of a signed-in read served from the
-# cache, and clients send the same token for hours: a token found valid is remembered, with
-# its expiry, which is checked on every request; so is revocation (_check_account).
+# Clients send the same token for hours: a signature found valid is remembered with its
+# expiry, which is checked on every request, as is the account (user_from_token).
 @lru_cache(maxsize=VERIFIED_TOKENS_REMEMBERED)
 def _signed_claims(token: str, secret_key: str) -> tuple[int, object, int]:
     """Return the user id, token version and expiry (POSIX seconds) a token validly signed
@@ -113,13 +86,49 @@ def _signed_claims(token: str, secret_key: str) -> tuple[int, object, int]:
     return user_id, claims.get("ver", 0), claims["exp"]
 
 
-def _check_account(account, version) -> None:
-    """Raise Unauthorized unless the account (a user, or a row of its is_active and
-    token_version) exists, is active and is still at the token's version."""
-    if account is None:
-        raise Unauthorized({"token": ["names a user who no longer exists"]})
-    if not account.is_active:
-        raise Unauthorized({"token": ["belongs to a deactivated account"]})
-    # bool is an int in Python: a "ver" of true must not pass for version 1.
-    if not (type(version) is int and version == account.token_version):
-        raise Unauthorized({"token": ["has been revoked; sign in again"]})
+def presented_token() -> str | None:
+    """Return the token in the Authorization header, None without one; raise if malformed."""
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() not in SCHEMES or not token.strip():
+        raise Unauthorized({"token": ["must be sent as 'Authorization: Token <jwt>'"]})
+    return token.strip()
+
+
+def current_api_user() -> User | None:
+    """Return the user the request's token names, None without a token; raise if it is bad.
+
+    Their writes count against their rate limit.
+    """
+    token = presented_token()
+    if token is None:
+        return None
+    user = user_from_token(token)
+    g.user_id = user.id  # for the request log line
+    count_write(user.id)
+    return user
+
+
+def token_required(view: Callable) -> Callable:
+    """Pass the signed-in user as `current_user`; answer 401 without a valid token."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        user = current_api_user()
+        if user is None:
+            raise Unauthorized({"token": ["is missing"]})
+        return view(*args, current_user=user, **kwargs)
+
+    return wrapper
+
+
+def token_optional(view: Callable) -> Callable:
+    """Pass the signed-in user, or None, as `viewer`; a bad token still answers 401."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        return view(*args, viewer=current_api_user(), **kwargs)
+
+    return wrapper

@@ -1,52 +1,23 @@
-"""The browser's sign-up, sign-in and sign-out: a session cookie, never a token."""
+"""The browser's sign-up, sign-in, sign-out and settings: a session cookie, never a token."""
 
-from flask import (
-    Blueprint,
-    flash,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
-from flask_login import login_user, logout_user
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import login_required, login_user, logout_user
 
-from app.envelope import load
+from app.auth.login import signed_in_user, viewer
 from app.errors import Unauthorized, ValidationFailed
-from app.extensions import login_manager
-from app.limits import sign_in_limited
-from app.pages import safe_next_url, signed_in_user
 from app.users import services
 from app.users.models import User
-from app.users.schemas import UserLogin, UserRegister
+from app.users.schemas import UserLogin, UserRegister, UserUpdate
+from app.web.envelope import load
+from app.web.limits import sign_in_limited
+from app.web.pages import safe_next_url
 
 blueprint = Blueprint("auth", __name__)
 
 
-@login_manager.user_loader
-def load_user(session_id: str) -> User | None:
-    """Return the session's user; None signs out one deactivated or revoked meanwhile."""
-    user_id, _, version = session_id.partition(":")
-    if not (user_id.isdigit() and version.isdigit()):
-        return None
-    user = User.by_id(int(user_id))
-    if user is None or not user.is_active or user.get_id() != session_id:
-        return None
-    return user
-
-
-@login_manager.unauthorized_handler
-def sign_in_first():
-    """Send a signed-out visitor to sign in, and back to the page they asked for after."""
-    flash("Please sign in to continue.", "info")
-    wanted = request.full_path.removesuffix("?") if request.method == "GET" else None
-    return redirect(url_for("auth.login", next=wanted))
-
-
 def _next_page() -> str | None:
     """Return the safe `next` page this form was opened with, None for the home page."""
-    target = safe_next_url(request.args.get("next"), default="")
-    return target or None
+    return safe_next_url(request.args.get("next"), default="") or None
 
 
 def _signed_in(user: User, greeting: str):
@@ -55,37 +26,35 @@ def _signed_in(user: User, greeting: str):
     return redirect(safe_next_url(request.args.get("next")))
 
 
+def _form_page(template: str, form, errors: dict, status: int = 200):
+    return render_template(template, form=form, errors=errors, next=_next_page()), status
+
+
 @blueprint.route("/register", methods=["GET", "POST"])
 @sign_in_limited("register")
 def register():
-    if signed_in_user() is not None:
+    if viewer() is not None:
         return redirect(safe_next_url(request.args.get("next")))
     if request.method == "GET":
-        return render_template("auth/register.html", form={}, errors={}, next=_next_page())
+        return _form_page("auth/register.html", {}, {})
     try:
         user = services.register(**load(UserRegister(), request.form))
     except ValidationFailed as error:
-        page = render_template(
-            "auth/register.html", form=request.form, errors=error.errors, next=_next_page()
-        )
-        return page, error.status_code
+        return _form_page("auth/register.html", request.form, error.errors, error.status_code)
     return _signed_in(user, f"Welcome to Conduit, {user.username}!")
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
 @sign_in_limited("login")
 def login():
-    if signed_in_user() is not None:
+    if viewer() is not None:
         return redirect(safe_next_url(request.args.get("next")))
     if request.method == "GET":
-        return render_template("auth/login.html", form={}, errors={}, next=_next_page())
+        return _form_page("auth/login.html", {}, {})
     try:
         user = services.authenticate(**load(UserLogin(), request.form))
     except (ValidationFailed, Unauthorized) as error:
-        page = render_template(
-            "auth/login.html", form=request.form, errors=error.errors, next=_next_page()
-        )
-        return page, error.status_code
+        return _form_page("auth/login.html", request.form, error.errors, error.status_code)
     return _signed_in(user, f"Welcome back, {user.username}!")
 
 
@@ -95,3 +64,27 @@ def logout():
     session.clear()
     flash("You have signed out.", "success")
     return redirect(url_for("articles.home"))
+
+
+def _settings_page(form, errors: dict, status: int = 200):
+    return render_template("users/settings.html", form=form, errors=errors), status
+
+
+@blueprint.get("/settings")
+@login_required
+def settings():
+    user = signed_in_user()
+    form = {"image": user.image, "username": user.username, "bio": user.bio, "email": user.email}
+    return _settings_page(form, {})
+
+
+@blueprint.post("/settings")
+@login_required
+def update_settings():
+    try:
+        user = services.update_settings(signed_in_user(), load(UserUpdate(), request.form))
+    except ValidationFailed as error:
+        return _settings_page(request.form, error.errors, error.status_code)
+    login_user(user)  # a new password revoked the old session id; this one stays signed in
+    flash("Your settings are saved.", "success")
+    return redirect(url_for("profiles.profile", username=user.username))

@@ -12,6 +12,7 @@ from flask_login import UserMixin
 from sqlalchemy import (
     CheckConstraint,
     Column,
+    ColumnElement,
     DateTime,
     ForeignKey,
     Index,
@@ -20,7 +21,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    bindparam,
     exists,
     false,
     func,
@@ -30,8 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash
 
-from app.connections import prepared
-from app.database import read_rows, utcnow
+from app.database import utcnow
 from app.errors import NotFound
 from app.extensions import db
 
@@ -55,7 +54,7 @@ follows = Table(
 )
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, db.Model):  # type: ignore[name-defined]
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -104,16 +103,6 @@ class User(UserMixin, db.Model):
     @classmethod
     def by_id(cls, user_id: int) -> "User | None":
         return db.session.get(cls, user_id)
-
-    @classmethod
-    def account_state(cls, user_id: int):
-        """Return the row of the user's is_active and token_version, None without the user.
-
-        Without loading the user, and with a statement built once: this runs before every
-        signed-in read.
-        """
-        rows = read_rows(_account_state(), {"user_id": user_id})
-        return rows[0] if rows else None
 
     @classmethod
     def by_username(cls, username: str) -> "User | None":
@@ -192,7 +181,7 @@ def no_user_named(username: str) -> NotFound:
     return NotFound({"profile": [f"no user named {username!r}"]})
 
 
-def is_following(viewer_id: int | None, user_id_column):
+def is_following(viewer_id: int | None, user_id_column) -> ColumnElement[bool]:
     """Return a SQL boolean: does the viewer follow the user in user_id_column."""
     if viewer_id is None:
         return false()
@@ -201,20 +190,28 @@ def is_following(viewer_id: int | None, user_id_column):
     )
 
 
-def followed_ids(follower_id: int) -> Select:
-    """Return a select of the ids of the users that follower_id follows."""
+def followed_ids(follower_id) -> Select:
+    """Return a select of the ids of the users that follower_id (a value or a bound
+    parameter) follows."""
     return select(follows.c.followed_id).where(follows.c.follower_id == follower_id)
 
 
-@dataclass(frozen=True)
-class ProfileView:
-    """A user as one viewer sees them."""
+@dataclass
+class Profile:
+    """A user as one viewer sees them: what the API's profile object and the pages' author
+    blocks show."""
 
-    user: User
-    following: bool
+    username: str
+    bio: str
+    image: str
+    following: bool = False
 
     @classmethod
-    def named_or_404(cls, username: str, viewer_id: int | None) -> "ProfileView":
+    def of(cls, user: User, following: bool = False) -> "Profile":
+        return cls(user.username, user.bio, user.image, following)
+
+    @classmethod
+    def named_or_404(cls, username: str, viewer_id: int | None) -> "Profile":
         """Return the profile of the user named username as viewer_id sees it, the user and
         whether the viewer follows them in one statement; raise NotFound."""
         query = select(User, is_following(viewer_id, User.id)).where(User.username == username)
@@ -222,10 +219,4 @@ class ProfileView:
         if row is None:
             raise no_user_named(username)
         user, following = row
-        return cls(user=user, following=bool(following))
-
-
-@cache
-def _account_state() -> Select:
-    query = select(User.is_active, User.token_version).where(User.id == bindparam("user_id"))
-    return prepared(query)
+        return cls.of(user, bool(following))

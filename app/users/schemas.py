@@ -6,7 +6,7 @@ from pathlib import Path
 
 from marshmallow import ValidationError, fields, post_load, validate
 
-from app.schemas import BLANK, BaseSchema, text
+from app.web.schemas import BLANK, BaseSchema, text
 
 USERNAME_PATTERN = r"^[\w.-]+$"
 PASSWORD_MIN_LENGTH = 8
@@ -125,7 +125,7 @@ class UserOut(BaseSchema):
 
 
 class ProfileOut(BaseSchema):
-    username = fields.String(attribute="user.username")
-    bio = fields.String(attribute="user.bio")
-    image = fields.String(attribute="user.image")
+    username = fields.String()
+    bio = fields.String()
+    image = fields.String()
     following = fields.Boolean()

@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 import pytest
 
 from app.articles import services as article_services
+from app.articles.comments.models import Comment
 from app.articles.models import Article, article_tags, favorites
-from app.comments.models import Comment
 from tests.articles.test_write_api import stored
 
 LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)

@@ -4,17 +4,12 @@ articles (migration 0006), and on each article its favorites' count and its tags
 
 from sqlalchemy import insert, select, text, update
 
-from app.articles.models import (
-    ARTICLES_COUNTER,
-    Article,
-    Tag,
-    article_tags,
-    articles,
-    counters,
-    favorites,
-)
+from app.articles.models import ARTICLES_COUNTER, Article, article_tags, counters, favorites
+from app.articles.tags import Tag
 from app.cache import articles_changed
 from app.extensions import db
+
+articles = Article.__table__
 
 
 def kept_counts() -> tuple[int | None, dict[str, int]]:

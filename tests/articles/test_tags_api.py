@@ -1,6 +1,6 @@
 """The tags in use, most used first."""
 
-from app.articles.models import Tag
+from app.articles.tags import Tag
 
 
 def test_tags_are_listed_most_used_first(client, make_article):

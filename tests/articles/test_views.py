@@ -4,8 +4,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app.articles.models import Article, Tag, favorites
+from app.articles.models import Article, favorites
 from app.articles.services import favorite
+from app.articles.tags import Tag
 from app.users.services import follow
 
 START = datetime(2026, 1, 1, tzinfo=UTC)

@@ -3,7 +3,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from app.comments.models import Comment
+from app.articles.comments.models import Comment
 from app.extensions import db
 from app.users.models import follows
 

@@ -1,6 +1,6 @@
 from sqlalchemy import func, select
 
-from app.comments.models import Comment
+from app.articles.comments.models import Comment
 
 
 def comment_bodies(db) -> list[str]:

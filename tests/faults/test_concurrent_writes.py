@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import event, select
 
 from app.articles import services
-from app.articles.models import Article, Tag
+from app.articles.models import Article
+from app.articles.tags import Tag
 from app.extensions import db
 from tests.faults.client import API, Reply, call, create_article, new_article, register
 

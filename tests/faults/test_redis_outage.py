@@ -124,12 +124,12 @@ def test_a_redis_outage_costs_no_request_and_the_app_recovers_without_a_restart(
 
 
 def assert_outage_logged_as_warnings(app: Gunicorn) -> None:
-    """The outage shows in the log as warnings from the cache, the limits and the probe,
-    each one line, never as a traceback or an error."""
+    """The outage shows in the log as warnings from the breaker the cache and the limits
+    share and from the probe, each one line, never as a traceback or an error."""
     log = app.log()
     records = app.log_records()
     warned_by = {record["logger"] for record in records if record["level"] == "WARNING"}
-    assert {"app.cache", "app.limits", "app.health"} <= warned_by
+    assert {"app.extensions", "app.web.health"} <= warned_by
     assert [record for record in records if record["level"] in {"ERROR", "CRITICAL"}] == []
     assert not [record for record in records if "exc_info" in record]
     assert "Traceback" not in log

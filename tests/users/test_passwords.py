@@ -6,10 +6,10 @@ from argon2 import PasswordHasher
 from werkzeug.security import generate_password_hash
 
 from app.auth.tokens import user_from_token
-from app.envelope import load
-from app.seed import DEMO_PASSWORD
+from app.commands.seed import DEMO_PASSWORD
 from app.users.models import User, hash_password
 from app.users.schemas import UserRegister, common_passwords
+from app.web.envelope import load
 from config import Config, DevelopmentConfig, ProductionConfig, TestingConfig
 from tests.factories import DEFAULT_PASSWORD
 
