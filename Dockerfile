@@ -1,12 +1,13 @@
 # syntax=docker/dockerfile:1
 # Conduit: `docker build -t conduit .`, or `docker compose up --build` (see README, Deployment).
 
-# Builder: turn the pinned runtime requirements into wheels. Nothing here reaches the image.
+# Builder: turn the pinned runtime requirements (and their pinned dependencies) into wheels.
+# Nothing here reaches the image.
 FROM python:3.11-slim AS builder
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1
 WORKDIR /wheels
-COPY requirements.txt .
+COPY requirements.txt constraints.txt ./
 RUN pip wheel --wheel-dir /wheels -r requirements.txt
 
 # Runtime: the wheels installed offline, the app's files, a user without privileges.

@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 GUNICORN_WORKERS ?= 2
 PYTEST_ARGS ?=
 
-.PHONY: venv dev-venv run test lint format services-up services-down clean bench
+.PHONY: venv dev-venv run test lint typecheck format constraints services-up services-down clean bench
 
 venv: $(VENV)/.installed-runtime
 dev-venv: $(VENV)/.installed-dev
@@ -14,13 +14,14 @@ dev-venv: $(VENV)/.installed-dev
 $(PY):
 	python3 -m venv $(VENV)
 
-# Stamp files: pip runs again only when a requirements file changes.
-$(VENV)/.installed-runtime: requirements.txt | $(PY)
+# Stamp files: pip runs again only when a requirements file changes. constraints.txt pins
+# every package they pull in (requirements.txt names it).
+$(VENV)/.installed-runtime: requirements.txt constraints.txt | $(PY)
 	$(PY) -m pip install -r requirements.txt
 	touch $@
 
 # Browser tests drive Debian's Chromium; `playwright install` would download its own.
-$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed-runtime
+$(VENV)/.installed-dev: requirements-dev.txt constraints.txt $(VENV)/.installed-runtime
 	$(PY) -m pip install -r requirements-dev.txt
 	if grep -qi '^playwright' requirements-dev.txt && [[ ! -x /usr/bin/chromium ]]; then \
 		if [[ $$EUID -eq 0 ]]; then \
@@ -37,8 +38,9 @@ run: venv
 	$(VENV)/bin/flask --app wsgi seed --if-empty
 	exec $(VENV)/bin/gunicorn --workers $(GUNICORN_WORKERS) --bind 127.0.0.1:8000 wsgi:app
 
-# One shell, so the trap stops the services whatever pytest does; make exits with pytest's status.
-test: dev-venv
+# Lint and types first, in seconds; then one shell, so the trap stops the services whatever
+# pytest does, and make exits with pytest's status.
+test: lint typecheck
 	trap 'scripts/services.sh stop' EXIT; \
 	scripts/services.sh start; \
 	eval "$$(scripts/services.sh env)"; \
@@ -69,6 +71,15 @@ bench: venv
 lint: dev-venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# mypy over app/ and config.py, as pyproject.toml configures it.
+typecheck: dev-venv
+	$(VENV)/bin/mypy
+
+# After changing a requirements file: install it, then pin what the venv holds.
+constraints: dev-venv
+	{ sed -n '1,3p' constraints.txt; $(PY) -m pip freeze --exclude-editable; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
 
 format: dev-venv
 	$(VENV)/bin/ruff format .
