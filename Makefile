@@ -35,7 +35,7 @@ $(VENV)/.installed-dev: requirements-dev.txt constraints.txt $(VENV)/.installed-
 # SQLite under instance/ by default, so no PostgreSQL or Redis needed here.
 run: venv
 	$(VENV)/bin/flask --app wsgi db upgrade
-	$(VENV)/bin/flask --app wsgi seed --if-empty
+	$(VENV)/bin/flask --app wsgi seed --if-empty --drafts 3
 	exec $(VENV)/bin/gunicorn --workers $(GUNICORN_WORKERS) --bind 127.0.0.1:8000 wsgi:app
 
 # Lint and types first, in seconds; then one shell, so the trap stops the services whatever

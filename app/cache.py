@@ -30,7 +30,7 @@ from app.extensions import redis_client
 
 # Raise it whenever the shape of a cached value changes: a deploy then reads none of the
 # entries the previous code wrote.
-CACHE_SCHEMA_VERSION = 2
+CACHE_SCHEMA_VERSION = 3
 KEY_PREFIX = f"conduit:v{CACHE_SCHEMA_VERSION}:"
 VERSION_PREFIX = "conduit:version:"
 # A version outlives the entries that record it; when it expires they just stop matching.
@@ -111,6 +111,7 @@ class Lookup:
     versions: list[str] | None
     value: Any = None
     hit: bool = False
+    ttl: int | None = None
 
     def store(self, value: Any) -> None:
         """Store value for later readers, unless the versions it depends on are unknown."""
@@ -119,7 +120,7 @@ class Lookup:
             return
         encoded = orjson.dumps({"versions": self.versions, "value": value})
         try:
-            client.set(self.key, encoded, ex=_settings().ttl)
+            client.set(self.key, encoded, ex=self.ttl or _settings().ttl)
         except RedisError as error:
             redis_client.breaker.trip("store", error)
 
@@ -143,11 +144,14 @@ def _current_versions(client: Redis, names: list[str], raw: list) -> list[str] |
     return versions if all(pipeline.execute()) else None
 
 
-def lookup(name: str, arguments: Any, depends_on: Iterable[str]) -> Lookup:
+def lookup(
+    name: str, arguments: Any, depends_on: Iterable[str], *, ttl: int | None = None
+) -> Lookup:
     """Return the entry for name and arguments if it is as new as the versions it depends on.
 
     arguments must be JSON-serialisable; they name the entry. One round trip to Redis on a
-    hit; a miss that starts fresh versions takes a second one.
+    hit; a miss that starts fresh versions takes a second one. A value stored from a miss
+    lives ttl seconds, CACHE_TTL_SECONDS by default.
     """
     client = _usable_client()
     if client is None or not _deleted_unbumped(client):
@@ -164,7 +168,7 @@ def lookup(name: str, arguments: Any, depends_on: Iterable[str]) -> Lookup:
         entry = _decoded(raw_entry)
         if entry is not None and entry["versions"] == versions:
             return Lookup(key, versions, entry["value"], hit=True)
-    return Lookup(key, versions)
+    return Lookup(key, versions, ttl=ttl)
 
 
 def _decoded(raw_entry: bytes | str) -> dict | None:
@@ -176,15 +180,16 @@ def _decoded(raw_entry: bytes | str) -> dict | None:
     return entry if isinstance(entry, dict) and {"versions", "value"} <= entry.keys() else None
 
 
-def cached(name: str, *, depends_on: Iterable[str]) -> Callable:
+def cached(name: str, *, depends_on: Iterable[str], ttl: int | None = None) -> Callable:
     """Cache what the decorated read helper returns: plain data, JSON-serialisable, as are its
-    arguments, and the same for every viewer. depends_on names the versions it reads."""
+    arguments, and the same for every viewer. depends_on names the versions it reads; ttl,
+    how long an entry may live (CACHE_TTL_SECONDS by default)."""
     depends_on = tuple(depends_on)
 
     def decorator(helper: Callable) -> Callable:
         @wraps(helper)
         def wrapper(*args, **kwargs):
-            found = lookup(name, [args, kwargs], depends_on)
+            found = lookup(name, [args, kwargs], depends_on, ttl=ttl)
             if found.hit:
                 return found.value
             value = helper(*args, **kwargs)
@@ -204,7 +209,11 @@ def _anonymous() -> bool:
 
 
 def cached_response(
-    name: str, *, depends_on: Callable[..., Iterable[str]], arguments: Iterable[str] = ()
+    name: str,
+    *,
+    depends_on: Callable[..., Iterable[str]],
+    arguments: Iterable[str] = (),
+    ttl: int | None = None,
 ) -> Callable:
     """Cache the answer the decorated GET view gives anonymous requests, which all get the
     same one; a hit is the stored body as it was sent.
@@ -212,7 +221,8 @@ def cached_response(
     depends_on returns the versions the answer depends on, from the view's arguments.
     arguments names the query arguments the view reads; a request with any other is served
     but not cached, so that made-up arguments cannot fill Redis with copies of one answer.
-    Only a 200 is stored, and no page that started a session.
+    Only a 200 is stored, and no page that started a session; it lives ttl seconds
+    (CACHE_TTL_SECONDS by default).
     """
     arguments = frozenset(arguments)
 
@@ -224,7 +234,7 @@ def cached_response(
             if unshared or _usable_client() is None:
                 return view(*args, **kwargs)
             query = sorted(query_arguments.items(multi=True))
-            found = lookup(name, [request.path, query], depends_on(*args, **kwargs))
+            found = lookup(name, [request.path, query], depends_on(*args, **kwargs), ttl=ttl)
             if found.hit:
                 body, mimetype = found.value
                 return current_app.response_class(body, mimetype=mimetype)

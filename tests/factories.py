@@ -51,8 +51,10 @@ def make_article(
     description: str = "A description",
     body: str = "Some *markdown* body",
     created_at: datetime | None = None,
+    published: bool = True,
 ) -> Article:
-    """Create and return an article; its slug is derived from its title as the app does."""
+    """Create and return an article, published unless asked for a draft; its slug is derived
+    from its title as the app does."""
     number = next(_sequence)
     title = title or f"Article {number}"
     article = Article(
@@ -61,10 +63,14 @@ def make_article(
         title=title,
         description=description,
         body=body,
+        word_count=len(body.split()),
         tags=Tag.named(sorted(set(tags))),
     )
+    article.publish(published)
     if created_at is not None:
         article.created_at = article.updated_at = created_at
+        if published:
+            article.published_at = created_at
     db.session.add(article)
     db.session.commit()
     # Written past the services, so the cached lists and tags are invalidated here instead.

@@ -145,3 +145,30 @@ def test_a_short_journey_through_the_api_on_sqlite(sqlite_client):
     assert rows_in(Comment) == 0
     assert rows_in(favorites) == 0
     assert rows_in(article_tags) == 0
+
+
+def test_drafts_search_and_popular_work_on_sqlite(sqlite_client):
+    author = register(sqlite_client, "writer")
+    for title, published in (("Volcano notes", True), ("Volcano secrets", False)):
+        article = {
+            "title": title,
+            "description": "d",
+            "body": "Lava & rock",
+            "published": published,
+        }
+        created = sqlite_client.post("/api/v1/articles", json={"article": article}, headers=author)
+        assert created.status_code == 201, created.json
+
+    listed = sqlite_client.get("/api/v1/articles").json
+    drafts = sqlite_client.get("/api/v1/articles?drafts=true", headers=author).json
+    found = sqlite_client.get("/api/v1/articles", query_string={"q": 'lava "rock'}).json
+    sqlite_client.get("/api/v1/articles/volcano-notes", headers={"User-Agent": "a reader"})
+    popular = sqlite_client.get("/api/v1/articles/popular").json
+
+    assert [article["title"] for article in listed["articles"]] == ["Volcano notes"]
+    assert listed["articlesCount"] == 1
+    assert [article["title"] for article in drafts["articles"]] == ["Volcano secrets"]
+    assert [article["title"] for article in found["articles"]] == ["Volcano notes"]
+    assert "<mark>Lava</mark> &amp;" in found["articles"][0]["snippet"]
+    assert [article["title"] for article in popular["articles"]] == ["Volcano notes"]
+    assert popular["articles"][0]["viewsCount"] == 1

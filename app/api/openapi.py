@@ -113,12 +113,16 @@ OPERATIONS: dict[str, Operation] = {
         "Unfollow a user", "Profile", 200, PROFILE, Auth.REQUIRED
     ),
     "api.articles_api.list_articles": Operation(
-        "List recent articles, filtered", "Articles", 200, ArticleListOut, Auth.OPTIONAL,
-        query=ArticleQuery,
+        "List recent articles, filtered, or search them with q", "Articles", 200,
+        ArticleListOut, Auth.OPTIONAL, query=ArticleQuery,
     ),
     "api.articles_api.feed": Operation(
         "List recent articles by followed users", "Articles", 200, ArticleListOut, Auth.REQUIRED,
         query=PageQuery,
+    ),
+    "api.articles_api.popular": Operation(
+        "List this week's most read articles (our addition), most read first", "Articles",
+        200, ArticleListOut, Auth.OPTIONAL,
     ),
     "api.articles_api.create_article": Operation(
         "Create an article", "Articles", 201, ARTICLE, Auth.REQUIRED,

@@ -3,7 +3,7 @@
 
 from flask import render_template
 
-from app.articles import reads
+from app.articles import reads, search
 from app.articles.comments.models import comments_on
 from app.articles.markdown import render_markdown
 from app.auth.login import viewer
@@ -17,7 +17,18 @@ def article_list_page(filters: dict, reader: User | None) -> Pagination:
     reader sees it; raise NotFound past the last page."""
     number = requested_page_number()
     offset = (number - 1) * PER_PAGE
-    page = reads.article_page(filters, reader, limit=PER_PAGE, offset=offset)
+    return _pagination(number, reads.article_page(filters, reader, limit=PER_PAGE, offset=offset))
+
+
+def search_page(words: str, filters: dict, reader: User | None) -> Pagination:
+    """Return the requested page of what a search for words finds, as reader sees it."""
+    number = requested_page_number()
+    offset = (number - 1) * PER_PAGE
+    found = search.search_page(words, filters, reader, limit=PER_PAGE, offset=offset)
+    return _pagination(number, found)
+
+
+def _pagination(number: int, page: reads.ArticlePage) -> Pagination:
     if number > 1 and not page.articles:
         raise NotFound({"page": [f"there is no page {number}"]})
     return Pagination(items=page.articles, number=number, total=page.count)

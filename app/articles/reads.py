@@ -2,12 +2,14 @@
 
 What every reader sees of an article alike (ArticleData) is read with one statement per page
 and cached in Redis; the viewer's own part (favorited, following) comes from the same
-statement on a miss, and from one more statement for the whole page on a hit.
+statement on a miss, and from one more statement for the whole page on a hit. Lists hold
+published articles only, newest publication first, but for an author's own drafts.
 """
 
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache as built_once
+from math import ceil
 from typing import Any
 
 from sqlalchemy import (
@@ -33,13 +35,16 @@ from app.articles.models import (
     article_tags,
     counters,
     favorites,
+    is_visible,
     no_article_with,
 )
 from app.articles.tags import Tag
 from app.extensions import db
 from app.users.models import Profile, User, followed_ids, follows, is_following
 
-LISTING_FILTERS = ("tag", "author", "favorited_by", "feed_of")
+LISTING_FILTERS = ("tag", "author", "favorited_by", "feed_of", "drafts_of")
+# Words a minute, for reading times: a common figure for reading on screens.
+READING_SPEED = 230
 
 articles = Article.__table__
 users = User.__table__
@@ -49,10 +54,23 @@ def _user_id_named(username) -> ColumnElement[int]:
     return select(users.c.id).where(users.c.username == username).scalar_subquery()
 
 
-def listing(*, tag=None, author=None, favorited_by=None, feed_of=None) -> Select:
-    """Return the select of the ids of the articles the filters list, newest first; the
-    filters combine, each a value, a bound parameter, or None for no filter."""
-    query = select(articles.c.id).order_by(articles.c.created_at.desc(), articles.c.id.desc())
+def listing_order(source, *, drafts: bool) -> tuple:
+    """Return the order of a list over source (the table, or a page of it): published
+    articles by their first publication, drafts by their last change, newest first."""
+    moment = source.c.updated_at if drafts else source.c.published_at
+    return moment.desc(), source.c.id.desc()
+
+
+def listing(*, tag=None, author=None, favorited_by=None, feed_of=None, drafts_of=None) -> Select:
+    """Return the select of the ids of the articles the filters list, in list order: the
+    published ones, or with drafts_of the drafts of that user (an id). The filters combine,
+    each a value, a bound parameter, or None for no filter."""
+    drafts = drafts_of is not None
+    query = select(articles.c.id).order_by(*listing_order(articles, drafts=drafts))
+    if drafts:
+        query = query.where(articles.c.author_id == drafts_of, articles.c.published.is_(False))
+    else:
+        query = query.where(articles.c.published.is_(True))
     # Names become ids in subqueries PostgreSQL runs once, before the scan: then each article
     # it walks in list order costs one probe of a primary key, however large the tables.
     if tag is not None:
@@ -71,20 +89,28 @@ def listing(*, tag=None, author=None, favorited_by=None, feed_of=None) -> Select
     return query
 
 
-def listing_count(*, tag=None, author=None, favorited_by=None, feed_of=None) -> Select:
+def listing_count(
+    *, tag=None, author=None, favorited_by=None, feed_of=None, drafts_of=None
+) -> Select:
     """Return the select of how many articles listing() gives for these filters.
 
     The counts of the whole list and of a tag's are kept by the database: counting those
     rows would take time in proportion to the articles. The other filters bound the count
-    by one author's articles, one reader's favorites or follows.
+    by one author's articles or drafts, one reader's favorites or follows.
     """
-    if author is None and favorited_by is None and feed_of is None:
+    if author is None and favorited_by is None and feed_of is None and drafts_of is None:
         if tag is None:
             kept = select(counters.c.value).where(counters.c.name == ARTICLES_COUNTER)
         else:
             kept = select(Tag.articles_count).where(Tag.name == tag)
         return select(func.coalesce(kept.scalar_subquery(), 0))
-    filters = {"tag": tag, "author": author, "favorited_by": favorited_by, "feed_of": feed_of}
+    filters = {
+        "tag": tag,
+        "author": author,
+        "favorited_by": favorited_by,
+        "feed_of": feed_of,
+        "drafts_of": drafts_of,
+    }
     counted = listing(**filters).order_by(None).subquery()
     return select(func.count()).select_from(counted)
 
@@ -111,11 +137,20 @@ class ArticleData:
     tag_list: list[str]
     created_at: datetime
     updated_at: datetime
+    published: bool
+    published_at: datetime | None
+    word_count: int
+    views_count: int
     favorites_count: int
     author_id: int
     author: Profile
     body: str | None = None
     favorited: bool = False
+    snippet: str | None = None
+
+    @property
+    def reading_minutes(self) -> int:
+        return max(1, ceil(self.word_count / READING_SPEED))
 
     @classmethod
     def from_row(cls, row: Row) -> "ArticleData":
@@ -128,23 +163,33 @@ class ArticleData:
             tag_list=sorted(row.tag_names or ()),
             created_at=row.created_at,
             updated_at=row.updated_at,
+            published=row.published,
+            published_at=row.published_at,
+            word_count=row.word_count,
+            views_count=row.views_count,
             favorites_count=row.favorites_count,
             author_id=row.author_id,
             author=Profile(row.username, row.bio, row.image),
             body=getattr(row, "body", None),
+            snippet=getattr(row, "snippet", None),
         )
 
     @classmethod
     def from_cache(cls, cached: dict[str, Any]) -> "ArticleData":
         """Return the article from what the cache holds of it (its fields as JSON)."""
+        published_at = cached["published_at"]
         return cls(
             **{
                 **cached,
                 "created_at": datetime.fromisoformat(cached["created_at"]),
                 "updated_at": datetime.fromisoformat(cached["updated_at"]),
+                "published_at": published_at and datetime.fromisoformat(published_at),
                 "author": Profile(**cached["author"]),
             }
         )
+
+    def visible_to(self, viewer: User | None) -> bool:
+        return is_visible(self.published, self.author_id, viewer)
 
 
 @dataclass
@@ -160,20 +205,20 @@ class ArticlePage:
         return cls(articles, cached["count"])
 
 
-def _show_to_viewer(articles: list[ArticleData], favorited: set[int], followed: set[int]) -> None:
+def show_to_viewer(articles: list[ArticleData], favorited: set[int], followed: set[int]) -> None:
     """Set what the viewer who favorited and follows these ids sees on articles."""
     for article in articles:
         article.favorited = article.id in favorited
         article.author.following = article.author_id in followed
 
 
-def _viewer_choices_in(rows: list[Row]) -> tuple[set[int], set[int]]:
+def viewer_choices_in(rows: list[Row]) -> tuple[set[int], set[int]]:
     """Return the viewer's favorites and follows among the rows of a read for them."""
     favorited = {row.id for row in rows if row.favorited}
     return favorited, {row.author_id for row in rows if row.following}
 
 
-def _show_to(viewer: User | None, articles: list[ArticleData]) -> None:
+def show_to(viewer: User | None, articles: list[ArticleData]) -> None:
     """Set what viewer sees on articles, read from the database in one statement."""
     if viewer is None or not articles:
         return
@@ -185,7 +230,7 @@ def _show_to(viewer: User | None, articles: list[ArticleData]) -> None:
     chosen: dict[str, set[int]] = {"favorite": set(), "follow": set()}
     for kind, chosen_id in db.session.execute(_viewer_choices_statement(), parameters):
         chosen[kind].add(chosen_id)
-    _show_to_viewer(articles, chosen["favorite"], chosen["follow"])
+    show_to_viewer(articles, chosen["favorite"], chosen["follow"])
 
 
 # The statements are built once per shape, their values bound at each execution: building a
@@ -197,13 +242,17 @@ ARTICLE_COLUMNS = (
     "description",
     "created_at",
     "updated_at",
+    "published",
+    "published_at",
+    "word_count",
+    "views_count",
     "author_id",
     "tag_names",
     "favorites_count",
 )
 
 
-def _with_author_and_viewer_choices(source, viewer_id) -> Select:
+def with_author_and_viewer_choices(source, viewer_id) -> Select:
     """Return the select of the articles in source (the table, or a page of it) with their
     author, and whether viewer_id (a bound parameter, or None) favorited them and follows
     their author."""
@@ -217,7 +266,7 @@ def _with_author_and_viewer_choices(source, viewer_id) -> Select:
     ).join_from(source, users, users.c.id == source.c.author_id)
 
 
-def _viewer_id(for_viewer: bool) -> BindParameter[int] | None:
+def viewer_id_parameter(for_viewer: bool) -> BindParameter[int] | None:
     return bindparam("viewer_id", type_=Integer) if for_viewer else None
 
 
@@ -235,16 +284,16 @@ def page_statement(filter_names: frozenset[str], for_viewer: bool) -> Select:
     )
     count = listing_count(**filters).scalar_subquery().label("articles_count")
     return (
-        _with_author_and_viewer_choices(page, _viewer_id(for_viewer))
+        with_author_and_viewer_choices(page, viewer_id_parameter(for_viewer))
         .add_columns(count)
-        .order_by(page.c.created_at.desc(), page.c.id.desc())
+        .order_by(*listing_order(page, drafts="drafts_of" in filter_names))
     )
 
 
 @built_once
 def _article_statement(for_viewer: bool) -> Select:
     return (
-        _with_author_and_viewer_choices(articles, _viewer_id(for_viewer))
+        with_author_and_viewer_choices(articles, viewer_id_parameter(for_viewer))
         .add_columns(articles.c.body)
         .where(articles.c.slug == bindparam("slug"))
     )
@@ -252,7 +301,7 @@ def _article_statement(for_viewer: bool) -> Select:
 
 @built_once
 def _viewer_choices_statement() -> CompoundSelect:
-    viewer_id = _viewer_id(for_viewer=True)
+    viewer_id = viewer_id_parameter(for_viewer=True)
     return union_all(
         select(literal("favorite"), favorites.c.article_id).where(
             favorites.c.user_id == viewer_id,
@@ -283,7 +332,7 @@ def article_page(filters: dict, viewer: User | None, *, limit: int, offset: int)
     found = cache.lookup("article-page", [filters, limit, offset], _page_depends_on(filters))
     if found.hit:
         page = ArticlePage.from_cache(found.value)
-        _show_to(viewer, page.articles)
+        show_to(viewer, page.articles)
         return page
     used = {name: value for name, value in filters.items() if value is not None}
     statement = page_statement(frozenset(used), viewer is not None)
@@ -291,7 +340,7 @@ def article_page(filters: dict, viewer: User | None, *, limit: int, offset: int)
     rows = list(db.session.execute(statement, parameters))
     page = ArticlePage([ArticleData.from_row(row) for row in rows], _count(rows, used, offset))
     found.store(page)
-    _show_to_viewer(page.articles, *_viewer_choices_in(rows))
+    show_to_viewer(page.articles, *viewer_choices_in(rows))
     return page
 
 
@@ -313,8 +362,8 @@ def article_data(slug: str, viewer: User | None) -> ArticleData:
     """Return the article with this slug, body included, as viewer sees it; raise NotFound."""
     found = cache.lookup("article", [slug], article_depends_on(slug))
     if found.hit:
-        article = ArticleData.from_cache(found.value)
-        _show_to(viewer, [article])
+        article = _visible_or_404(ArticleData.from_cache(found.value), viewer)
+        show_to(viewer, [article])
         return article
     parameters = {"slug": slug, "viewer_id": viewer and viewer.id}
     row = db.session.execute(_article_statement(viewer is not None), parameters).first()
@@ -322,5 +371,12 @@ def article_data(slug: str, viewer: User | None) -> ArticleData:
         raise no_article_with(slug)
     article = ArticleData.from_row(row)
     found.store(article)
-    _show_to_viewer([article], *_viewer_choices_in([row]))
+    show_to_viewer([_visible_or_404(article, viewer)], *viewer_choices_in([row]))
+    return article
+
+
+def _visible_or_404(article: ArticleData, viewer: User | None) -> ArticleData:
+    """Return article if viewer may see it; a draft is its author's alone."""
+    if not article.visible_to(viewer):
+        raise no_article_with(article.slug)
     return article

@@ -16,6 +16,13 @@ class SlugRedirect(db.Model):  # type: ignore[name-defined]
     )
 
     @classmethod
+    def article_for(cls, old_slug: str) -> Article | None:
+        """Return the article that gave up old_slug, or None."""
+        return db.session.scalar(
+            select(Article).join(cls, cls.article_id == Article.id).where(cls.old_slug == old_slug)
+        )
+
+    @classmethod
     def current_slug_for(cls, old_slug: str) -> str | None:
         """Return the slug now held by the article that gave up old_slug, or None."""
         return db.session.scalar(

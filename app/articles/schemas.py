@@ -10,6 +10,7 @@ TAGS_MAX_COUNT = 20
 LIMIT_DEFAULT = 20
 LIMIT_MAX = 100
 OFFSET_MAX = 2**63 - 1  # PostgreSQL's OFFSET is a bigint; past it the query fails
+SEARCH_MAX_LENGTH = 200
 
 
 class TagList(fields.List):
@@ -43,20 +44,35 @@ class TagList(fields.List):
         return sorted(names)
 
 
+def published_field(**kwargs) -> fields.Boolean:
+    """A JSON true or false, nothing that merely looks like one ("yes", 1)."""
+    return fields.Boolean(
+        truthy={True},
+        falsy={False},
+        error_messages={"invalid": "must be true or false", "null": "must be true or false"},
+        **kwargs,
+    )
+
+
 class ArticleCreate(BaseSchema):
+    """An article; `published` is our addition: false saves a draft."""
+
     title = text(max_length=200, required=True)
     description = text(max_length=1000, required=True)
     body = text(max_length=100_000, required=True)
     tag_list = TagList(data_key="tagList", load_default=list)
+    published = published_field(load_default=True)
 
 
 class ArticleUpdate(BaseSchema):
-    """Any subset of the fields; tagList is our addition, and replaces the tags when sent."""
+    """Any subset of the fields. Our additions: tagList replaces the tags when sent;
+    published publishes a draft, or makes a published article a draft again."""
 
     title = text(max_length=200)
     description = text(max_length=1000)
     body = text(max_length=100_000)
     tag_list = TagList(data_key="tagList")
+    published = published_field()
 
 
 class PageQuery(BaseSchema):
@@ -83,11 +99,19 @@ class PageQuery(BaseSchema):
 
 
 class ArticleQuery(PageQuery):
-    """The list's filters, which combine, and a page."""
+    """The list's filters, which combine, and a page. Our additions: q searches the
+    articles' text; drafts lists the signed-in author's drafts instead of published ones."""
 
     tag = String()
     author = String()
     favorited = String(attribute="favorited_by")
+    q = text(max_length=SEARCH_MAX_LENGTH, allow_blank=True)
+    drafts = fields.Boolean(
+        load_default=False,
+        truthy={"true", "1"},
+        falsy={"false", "0"},
+        error_messages={"invalid": "must be true or false"},
+    )
 
 
 class ArticleSummaryOut(BaseSchema):
@@ -99,6 +123,10 @@ class ArticleSummaryOut(BaseSchema):
     tag_list = fields.List(fields.String(), data_key="tagList")
     created_at = Timestamp(data_key="createdAt")
     updated_at = Timestamp(data_key="updatedAt")
+    published = fields.Boolean()
+    published_at = Timestamp(data_key="publishedAt", allow_none=True)
+    reading_minutes = fields.Integer(data_key="readingMinutes")
+    views_count = fields.Integer(data_key="viewsCount")
     favorited = fields.Boolean()
     favorites_count = fields.Integer(data_key="favoritesCount")
     author = fields.Nested(ProfileOut)
@@ -112,6 +140,20 @@ class ArticleListOut(BaseSchema):
     """A page of a list, and how many articles the whole list holds."""
 
     articles = fields.List(fields.Nested(ArticleSummaryOut))
+    count = fields.Integer(data_key="articlesCount")
+
+
+class ArticleFoundOut(ArticleSummaryOut):
+    """An article a search found: a list item with a snippet of its body, the matched
+    words in <mark> elements, the rest escaped HTML text."""
+
+    snippet = fields.String()
+
+
+class ArticleSearchOut(BaseSchema):
+    """A page of what a search found, best match first, and how many it found."""
+
+    articles = fields.List(fields.Nested(ArticleFoundOut))
     count = fields.Integer(data_key="articlesCount")
 
 

@@ -1,4 +1,4 @@
-"""Use cases that change articles: write, edit, delete, favorite and unfavorite."""
+"""Use cases that change articles: write, edit, publish, delete, favorite and unfavorite."""
 
 from collections.abc import Callable
 
@@ -24,15 +24,24 @@ def _ensure_author(article: Article, user: User) -> None:
         raise Forbidden({"article": ["only its author may change it"]})
 
 
+def word_count(body: str) -> int:
+    return len(body.split())
+
+
 def create_article(author: User, fields: dict) -> Article:
-    """Create and return an article by author."""
+    """Create and return an article by author, published or as a draft."""
+    now = utcnow()
     article = Article(
         author=author,
+        created_at=now,
+        updated_at=now,
         title=fields["title"],
         description=fields["description"],
         body=fields["body"],
+        word_count=word_count(fields["body"]),
         tags=Tag.named(fields["tag_list"]),
     )
+    article.publish(fields["published"], at=now)
 
     def insert() -> None:
         article.slug = unique_slug(article.title)
@@ -82,6 +91,10 @@ def update_article(article: Article, editor: User, changes: dict) -> Article:
         for field in ("title", "description", "body"):
             if field in changes:
                 setattr(article, field, changes[field])
+        if "body" in changes:
+            article.word_count = word_count(changes["body"])
+        if "published" in changes:
+            article.publish(changes["published"])
 
     _write_with_free_slug(apply_changes)
     db.session.commit()

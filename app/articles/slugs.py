@@ -8,7 +8,8 @@ from slugify import slugify
 from app.articles.models import Article
 from app.articles.redirects import SlugRedirect
 
-RESERVED = frozenset({"feed"})
+# Fixed routes under /articles/ and /article/: no slug may take their place.
+RESERVED = frozenset({"feed", "popular"})
 MAX_BASE_LENGTH = 200
 SUFFIX_PATTERN = r"-[0-9a-f]{6}"
 

@@ -17,6 +17,7 @@ from sqlalchemy import Table, func, insert, select
 
 from app.articles.comments.models import Comment
 from app.articles.models import Article, article_tags, favorites
+from app.articles.services import word_count
 from app.articles.tags import Tag
 from app.database import utcnow
 from app.extensions import db
@@ -128,14 +129,17 @@ def _markdown_body(rng: random.Random, topic: str) -> str:
 
 
 def _copy(table: Table, batch: list[dict]) -> None:
-    """Write batch with PostgreSQL's COPY: every value quoted, so "" stays an empty string."""
+    """Write batch with PostgreSQL's COPY: every value quoted, so "" stays an empty string,
+    but in the columns where the batch holds a None, which COPY reads as NULL there."""
     columns = list(batch[0])
     buffer = io.StringIO()
     csv.writer(buffer, quoting=csv.QUOTE_ALL).writerows(
         [row[column] for column in columns] for row in batch
     )
     buffer.seek(0)
-    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
+    nulls = [column for column in columns if any(row[column] is None for row in batch)]
+    options = f", FORCE_NULL ({', '.join(nulls)})" if nulls else ""
+    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv{options})"
     with closing(db.session.connection().connection.cursor()) as cursor:
         cursor.copy_expert(statement, buffer)
 
@@ -187,8 +191,10 @@ def _seed_tags() -> list[int]:
     return list(db.session.scalars(select(Tag.id).where(Tag.name.in_(TOPICS))))
 
 
-def _seed_articles(rng: random.Random, count: int, user_ids: list[int]) -> list[int]:
-    """Insert count articles and return the ids of the new ones only."""
+def _seed_articles(
+    rng: random.Random, count: int, author_ids: list[int], *, published: bool = True
+) -> list[int]:
+    """Insert count articles, published or drafts, and return the ids of the new ones only."""
     now = utcnow()
     offset = _next_number(Article.id)
     rows = []
@@ -196,18 +202,23 @@ def _seed_articles(rng: random.Random, count: int, user_ids: list[int]) -> list[
         topic = rng.choice(TOPICS)
         title = f"{rng.choice(OPENINGS)} {topic} #{number + 1}"
         created = now - timedelta(minutes=rng.randint(0, 60 * 24 * 365))
+        body = _markdown_body(rng, topic)
         rows.append(
             {
                 "slug": slugify(title),
                 "title": title,
                 "description": rng.choice(SENTENCES),
-                "body": _markdown_body(rng, topic),
-                "author_id": rng.choice(user_ids),
+                "body": body,
+                "author_id": rng.choice(author_ids),
                 "created_at": created,
                 "updated_at": created,
+                "published": published,
+                "published_at": created if published else None,
+                "word_count": word_count(body),
             }
         )
-    _insert_in_batches(Article.__table__, rows, "articles")
+    label = "articles" if published else "drafts"
+    _insert_in_batches(Article.__table__, rows, label)
     return list(db.session.scalars(select(Article.id).where(Article.id > offset)))
 
 
@@ -242,6 +253,9 @@ def _pairs(
 @click.option("--favorites", "favorite_count", default=300, show_default=True)
 @click.option("--comments", "comment_count", default=300, show_default=True)
 @click.option("--follows", "follow_count", default=60, show_default=True)
+@click.option(
+    "--drafts", "draft_count", default=0, show_default=True, help="Drafts of the first user."
+)
 @click.option("--random-seed", default=2026, show_default=True, help="Same seed, same content.")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database has users already.")
 @with_appcontext
@@ -252,10 +266,12 @@ def seed_command(
     favorite_count,
     comment_count,
     follow_count,
+    draft_count,
     random_seed,
     if_empty,
 ):
-    """Fill the database with demo users, articles, tags, favorites, comments and follows.
+    """Fill the database with demo users, articles, tags, favorites, comments and follows,
+    and drafts of the first user's.
 
     Every demo user's password is "conduit-demo".
     """
@@ -266,7 +282,8 @@ def seed_command(
     user_ids = _seed_users(users)
     tag_ids = _seed_tags()
     new_article_ids = _seed_articles(rng, articles, user_ids)
-    article_ids = list(db.session.scalars(select(Article.id)))
+    new_article_ids += _seed_articles(rng, draft_count, user_ids[:1], published=False)
+    article_ids = list(db.session.scalars(select(Article.id).where(Article.published)))
     tag_rows = [
         {"article_id": article_id, "tag_id": tag_id}
         for article_id in new_article_ids

@@ -5,6 +5,7 @@ from flask_login import login_required
 
 from app.articles.pages import article_list_page
 from app.auth.login import signed_in_user, viewer
+from app.errors import NotFound
 from app.users import services
 from app.users.models import Profile, User
 from app.web.pages import safe_next_url
@@ -12,26 +13,33 @@ from app.web.pages import safe_next_url
 blueprint = Blueprint("profiles", __name__)
 
 
-def _profile_page(username: str, *, favorites: bool):
-    reader = viewer()
-    profile = Profile.named_or_404(username, reader and reader.id)
-    filters = {"favorited_by": profile.username} if favorites else {"author": profile.username}
+def _profile_page(username: str, tab: str, filters: dict, reader: User | None):
     return render_template(
         "users/profile.html",
-        profile=profile,
+        profile=Profile.named_or_404(username, reader and reader.id),
         articles=article_list_page(filters, reader),
-        favorites=favorites,
+        tab=tab,
     )
 
 
 @blueprint.get("/profile/<username>")
 def profile(username: str):
-    return _profile_page(username, favorites=False)
+    return _profile_page(username, "articles", {"author": username}, viewer())
 
 
 @blueprint.get("/profile/<username>/favorites")
 def favorites(username: str):
-    return _profile_page(username, favorites=True)
+    return _profile_page(username, "favorites", {"favorited_by": username}, viewer())
+
+
+@blueprint.get("/profile/<username>/drafts")
+@login_required
+def drafts(username: str):
+    """The signed-in author's own drafts; anyone else's are not found."""
+    reader = signed_in_user()
+    if reader.username != username:
+        raise NotFound({"drafts": ["are their author's alone"]})
+    return _profile_page(username, "drafts", {"drafts_of": reader.id}, reader)
 
 
 def _back_to_profile(user: User):

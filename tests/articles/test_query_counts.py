@@ -24,6 +24,9 @@ ARTICLE_COUNT = 105
 AUTHOR_COUNT = 5
 LIST_MAX_STATEMENTS = 3
 ARTICLE_MAX_STATEMENTS = 2
+# The home page adds its sidebar to a list page: the tag cloud and the popular articles, each
+# one statement when not cached.
+HOME_MAX_STATEMENTS = 4
 START = datetime(2024, 1, 1, tzinfo=UTC)
 
 
@@ -42,6 +45,7 @@ def crowd(make_user):
             body="A body",
             tags=[topics[0], topics[1 + number % AUTHOR_COUNT]],
             created_at=START + timedelta(seconds=number),
+            published_at=START + timedelta(seconds=number),
         )
         for number in range(ARTICLE_COUNT)
     ]
@@ -161,8 +165,8 @@ def test_one_article_runs_at_most_two_statements_cached_or_not(
 
 # Path, query, the last page (105 articles, 20 to a page; author0 wrote 21), the bound.
 PAGES = [
-    ("/", {}, 6, LIST_MAX_STATEMENTS),
-    ("/", {"tag": "common"}, 6, LIST_MAX_STATEMENTS),
+    ("/", {}, 6, HOME_MAX_STATEMENTS),
+    ("/", {"tag": "common"}, 6, HOME_MAX_STATEMENTS),
     ("/profile/author0", {}, 2, LIST_MAX_STATEMENTS),
     ("/profile/fan/favorites", {}, 6, LIST_MAX_STATEMENTS),
 ]
@@ -196,4 +200,37 @@ def test_feed_page_statements_do_not_grow_with_the_page(client, count_queries, c
 
     first, last = page_statements(client, count_queries, "/feed", 6)
 
-    assert first == last <= LIST_MAX_STATEMENTS
+    assert first == last <= HOME_MAX_STATEMENTS
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "token"])
+def test_a_search_runs_one_statement_whatever_the_page_size(
+    client, count_queries, crowd, auth_headers, signed_in
+):
+    headers = auth_headers(crowd) if signed_in else {}
+    path = "/api/v1/articles"
+
+    one, _ = statements_for(client, count_queries, path, headers, q="crowd", limit=1)
+    hundred, page = statements_for(client, count_queries, path, headers, q="crowd", limit=100)
+
+    assert len(page.json["articles"]) == 100
+    assert page.json["articlesCount"] == ARTICLE_COUNT
+    assert one == hundred == (2 if signed_in else 1)
+
+
+@pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "token"])
+def test_popular_runs_a_fixed_number_of_statements_cold_and_cached(
+    client, count_queries, crowd, auth_headers, signed_in
+):
+    headers = auth_headers(crowd) if signed_in else {}
+    for number in range(30):
+        client.get(f"/api/v1/articles/crowd-{number}", headers={"User-Agent": f"r{number}"})
+
+    cold, page = statements_for(client, count_queries, "/api/v1/articles/popular", headers)
+    cached, _ = statements_for(client, count_queries, "/api/v1/articles/popular", headers)
+
+    assert len(page.json["articles"]) == 10
+    # Cold: the views waiting in Redis written (ids, days, totals), then the list itself; a
+    # token adds its user and their part of the list, cached or not.
+    assert cold == (6 if signed_in else 4)
+    assert cached == (2 if signed_in else 0)

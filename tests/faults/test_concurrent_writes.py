@@ -318,7 +318,13 @@ def test_a_tag_another_request_creates_meanwhile_is_found_not_inserted_twice(mak
             with db.engine.begin() as winner:
                 winner.execute(Tag.__table__.insert().values(name="brand-new"))
 
-    fields = {"title": "Tagged", "description": "d", "body": "b", "tag_list": ["brand-new"]}
+    fields = {
+        "title": "Tagged",
+        "description": "d",
+        "body": "b",
+        "tag_list": ["brand-new"],
+        "published": True,
+    }
     event.listen(db.engine, "after_cursor_execute", commit_the_same_tag_first)
     try:
         article = services.create_article(make_user(), fields)

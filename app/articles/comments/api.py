@@ -23,7 +23,7 @@ blueprint = Blueprint("comments_api", __name__)
     depends_on=lambda slug, viewer: reads.article_depends_on(slug, with_comments=True),
 )
 def list_comments(slug: str, viewer: User | None):
-    article = Article.by_slug_or_404(slug)
+    article = Article.by_slug_or_404(slug, viewer)
     return CommentListOut().dump({"comments": comments_on(article.id, viewer and viewer.id)})
 
 
@@ -31,7 +31,7 @@ def list_comments(slug: str, viewer: User | None):
 @token_required
 @idempotent
 def add_comment(slug: str, current_user: User):
-    article = Article.by_slug_or_404(slug)
+    article = Article.by_slug_or_404(slug, current_user)
     fields = unwrap("comment", CommentCreate())
     comment = services.add_comment(article, current_user, fields["body"])
     return wrap("comment", CommentOut(), CommentData.of(comment))
@@ -40,6 +40,6 @@ def add_comment(slug: str, current_user: User):
 @blueprint.delete("/articles/<slug>/comments/<int:comment_id>")
 @token_required
 def delete_comment(slug: str, comment_id: int, current_user: User):
-    comment = Comment.on_article_or_404(comment_id, Article.by_slug_or_404(slug))
+    comment = Comment.on_article_or_404(comment_id, Article.by_slug_or_404(slug, current_user))
     services.delete_comment(comment, current_user)
     return "", 204

@@ -22,7 +22,7 @@ def _comments_of(article: Article):
 @blueprint.post("/article/<slug>/comments")
 @login_required
 def add_comment(slug: str):
-    article = Article.by_slug_or_404(slug)
+    article = Article.by_slug_or_404(slug, signed_in_user())
     try:
         fields = load(CommentCreate(), request.form)
     except ValidationFailed as error:
@@ -40,7 +40,7 @@ def add_comment(slug: str):
 @blueprint.post("/article/<slug>/comments/<int:comment_id>/delete")
 @login_required
 def delete_comment(slug: str, comment_id: int):
-    article = Article.by_slug_or_404(slug)
+    article = Article.by_slug_or_404(slug, signed_in_user())
     services.delete_comment(Comment.on_article_or_404(comment_id, article), signed_in_user())
     flash("Comment deleted.", "success")
     return _comments_of(article)

@@ -1,0 +1,6 @@
+"""What Conduit adds to the RealWorld objects and queries: the contract tests accept these
+beside the RealWorld fields, and nothing else."""
+
+OUR_ARTICLE_FIELDS = {"published", "publishedAt", "readingMinutes", "viewsCount"}
+OUR_FIELDS = {"Article": OUR_ARTICLE_FIELDS}
+OUR_LIST_QUERY = {"drafts", "q"}
