@@ -66,7 +66,8 @@ bench: venv
 	eval "$$(scripts/services.sh env)"; \
 	CONDUIT_CONFIG=production SECRET_KEY=bench-only-secret-key-0123456789abcdef \
 	RATELIMIT_SIGN_IN_PER_IP=$(BENCH_LIMIT) RATELIMIT_SIGN_IN_PER_ACCOUNT=$(BENCH_LIMIT) \
-	RATELIMIT_WRITES_PER_USER=$(BENCH_LIMIT) $(PY) -m bench.run
+	RATELIMIT_WRITES_PER_USER=$(BENCH_LIMIT) $(PY) -m bench.run; \
+	CONDUIT_CONFIG=production SECRET_KEY=bench-only-secret-key-0123456789abcdef $(PY) -m bench.scale
 
 lint: dev-venv
 	$(VENV)/bin/ruff check .

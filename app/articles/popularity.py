@@ -189,7 +189,7 @@ def _popular(count: int) -> dict:
     statement = (
         with_author_and_viewer_choices(articles, viewer_id_parameter(False))
         .join(week, week.c.article_id == articles.c.id)
-        .where(articles.c.published.is_(True))
+        .where(articles.c.published)
         .order_by(week.c.week_views.desc(), articles.c.published_at.desc(), articles.c.id.desc())
         .limit(count)
     )

@@ -68,9 +68,9 @@ def listing(*, tag=None, author=None, favorited_by=None, feed_of=None, drafts_of
     drafts = drafts_of is not None
     query = select(articles.c.id).order_by(*listing_order(articles, drafts=drafts))
     if drafts:
-        query = query.where(articles.c.author_id == drafts_of, articles.c.published.is_(False))
+        query = query.where(articles.c.author_id == drafts_of, ~articles.c.published)
     else:
-        query = query.where(articles.c.published.is_(True))
+        query = query.where(articles.c.published)
     # Names become ids in subqueries PostgreSQL runs once, before the scan: then each article
     # it walks in list order costs one probe of a primary key, however large the tables.
     if tag is not None:

@@ -27,7 +27,10 @@ from app.articles.reads import (
 from app.extensions import db
 from app.users.models import User
 
-MATCHES_CONSIDERED = 1000
+# Enough for five pages; more would make a common word's search cost grow with the site.
+MATCHES_CONSIDERED = 100
+# A snippet comes from the start of a body: ts_headline reads all it is given.
+SNIPPET_SOURCE_CHARACTERS = 10_000
 # Around each match in a snippet, in the database's output, until escaped and marked up.
 MATCH_START, MATCH_END = "\ue000", "\ue001"
 SNIPPET_WORDS = 24
@@ -46,17 +49,18 @@ def _candidates(filters: dict, match) -> Any:
 
 
 @built_once
-def _postgresql_statement(filter_names: frozenset[str], for_viewer: bool) -> Select:
+def postgresql_statement(filter_names: frozenset[str], for_viewer: bool) -> Select:
     query = func.websearch_to_tsquery("english", bindparam("q"))
     candidates = _candidates(_bound(filter_names), articles.c.search_vector.op("@@")(query))
     rank = func.ts_rank_cd(articles.c.search_vector, query).label("rank")
     page = _ranked_page(candidates, rank)
-    snippet = func.ts_headline("english", articles.c.body, query, HEADLINE_OPTIONS)
+    source = func.left(articles.c.body, SNIPPET_SOURCE_CHARACTERS)
+    snippet = func.ts_headline("english", source, query, HEADLINE_OPTIONS)
     return _results(page, candidates, snippet.label("snippet"), for_viewer)
 
 
 @built_once
-def _sqlite_statement(filter_names: frozenset[str], for_viewer: bool) -> Select:
+def sqlite_statement(filter_names: frozenset[str], for_viewer: bool) -> Select:
     matching = select(sqlite_index.c.rowid).where(
         sqlite_index.c.articles_search.match(bindparam("q"))
     )
@@ -137,7 +141,7 @@ def search_page(
     MATCHES_CONSIDERED). Never cached: a search's words are anyone's."""
     used = {name: value for name, value in filters.items() if value is not None}
     on_postgresql = db.session.get_bind().dialect.name == "postgresql"
-    build = _postgresql_statement if on_postgresql else _sqlite_statement
+    build = postgresql_statement if on_postgresql else sqlite_statement
     statement = build(frozenset(used), viewer is not None)
     parameters = {
         **used,

@@ -72,6 +72,11 @@ def _take_ada_s_name(page: Page) -> None:
     expect(page.locator("#username")).to_have_value("ada")
 
 
+def _preview(page: Page) -> None:
+    submit(page, "preview")
+    expect(page.get_by_test_id("preview-body")).to_be_visible()
+
+
 VISITS = [
     Visit("home", "/"),
     Visit("home-signed-in", "/feed", viewer=BEN),
@@ -81,6 +86,9 @@ VISITS = [
     Visit("settings", "/settings", viewer=BEN),
     Visit("settings-errors", "/settings", viewer=BEN, then=_take_ada_s_name),
     Visit("profile", "/profile/ada", viewer=BEN),
+    Visit("drafts", "/profile/ada/drafts", viewer=ADA),
+    Visit("search", "/search?q=testing"),
+    Visit("editor-preview", "/editor/{slug}", viewer=ADA, then=_preview),
     Visit("login", "/login"),
     Visit("register", "/register"),
     Visit("404", "/no-such-page", status=404),
