@@ -8,7 +8,7 @@ from flask_login import login_required
 from app import cache
 from app.articles import reads, services
 from app.articles.models import Article
-from app.articles.pages import article_list_page, render_article_page
+from app.articles.pages import article_list_page, render_article_page, requested_tag
 from app.articles.redirects import SlugRedirect
 from app.articles.schemas import ArticleCreate, ArticleUpdate
 from app.articles.tags import popular_tag_names
@@ -39,7 +39,7 @@ def _feed_page(filters: dict, *, tab: str, tag: str | None = None):
     "home-page", depends_on=lambda: HOME_PAGE_DEPENDS_ON, arguments=("tag", "page")
 )
 def home():
-    tag = request.args.get("tag", "").strip() or None
+    tag = requested_tag()
     return _feed_page({"tag": tag}, tab="tag" if tag else "global", tag=tag)
 
 
