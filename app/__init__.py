@@ -7,6 +7,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.api import api
 from app.articles.comments.views import blueprint as comments_pages
+from app.articles.feeds import blueprint as feeds
 from app.articles.views import blueprint as articles_pages
 from app.auth.login import init_login
 from app.auth.views import blueprint as auth_pages
@@ -91,6 +92,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api)
     app.register_blueprint(health)
+    app.register_blueprint(feeds)
     for pages in (auth_pages, profiles_pages, articles_pages, comments_pages):
         app.register_blueprint(pages)
     # The API reads only the Authorization header, never the session cookie, so a forged

@@ -222,7 +222,9 @@ def cached_response(
     arguments names the query arguments the view reads; a request with any other is served
     but not cached, so that made-up arguments cannot fill Redis with copies of one answer.
     Only a 200 is stored, and no page that started a session; it lives ttl seconds
-    (CACHE_TTL_SECONDS by default).
+    (CACHE_TTL_SECONDS by default). The key holds the scheme and host the request came by,
+    as well as its path: answers may hold absolute URLs built from them (a page's canonical
+    link, a feed's), which must not be served to another host.
     """
     arguments = frozenset(arguments)
 
@@ -234,7 +236,8 @@ def cached_response(
             if unshared or _usable_client() is None:
                 return view(*args, **kwargs)
             query = sorted(query_arguments.items(multi=True))
-            found = lookup(name, [request.path, query], depends_on(*args, **kwargs), ttl=ttl)
+            key = [request.base_url, query]
+            found = lookup(name, key, depends_on(*args, **kwargs), ttl=ttl)
             if found.hit:
                 body, mimetype = found.value
                 return current_app.response_class(body, mimetype=mimetype)

@@ -1,7 +1,7 @@
 """What the pages show of articles: a page of a list, and an article with its comments
 (which the comment forms show again when a comment is refused)."""
 
-from flask import render_template
+from flask import render_template, request
 
 from app.articles import reads, search
 from app.articles.comments.models import comments_on
@@ -10,6 +10,11 @@ from app.auth.login import viewer
 from app.errors import NotFound
 from app.users.models import User
 from app.web.pages import PER_PAGE, Pagination, requested_page_number
+
+
+def requested_tag() -> str | None:
+    """Return the ?tag= this request asks for, trimmed; None for none or a blank one."""
+    return request.args.get("tag", "").strip() or None
 
 
 def article_list_page(filters: dict, reader: User | None) -> Pagination:

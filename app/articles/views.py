@@ -10,7 +10,12 @@ from app import cache
 from app.articles import popularity, reads, services
 from app.articles.markdown import render_markdown
 from app.articles.models import Article
-from app.articles.pages import article_list_page, render_article_page, search_page
+from app.articles.pages import (
+    article_list_page,
+    render_article_page,
+    requested_tag,
+    search_page,
+)
 from app.articles.redirects import SlugRedirect
 from app.articles.schemas import SEARCH_MAX_LENGTH, ArticleCreate, ArticleUpdate
 from app.articles.search import MATCHES_CONSIDERED
@@ -49,7 +54,7 @@ def _feed_page(filters: dict, *, tab: str, tag: str | None = None):
     ttl=popularity.POPULAR_STALE_SECONDS,
 )
 def home():
-    tag = request.args.get("tag", "").strip() or None
+    tag = requested_tag()
     return _feed_page({"tag": tag}, tab="tag" if tag else "global", tag=tag)
 
 

@@ -84,10 +84,12 @@ def set_password(user: User, password: str) -> User:
 
 
 def deactivate(user: User) -> User:
-    """Stop user from signing in; their API tokens and browser sessions stop working."""
+    """Stop user from signing in; their API tokens and browser sessions stop working, and
+    their profile leaves the sitemap."""
     user.is_active = False
     user.revoke_tokens()
     db.session.commit()
+    cache.profile_changed()
     return user
 
 
@@ -95,6 +97,7 @@ def activate(user: User) -> User:
     """Let a deactivated user sign in again; the tokens revoked on deactivation stay revoked."""
     user.is_active = True
     db.session.commit()
+    cache.profile_changed()
     return user
 
 

@@ -103,6 +103,12 @@ def page_url(number: int) -> str:
     return f"{path}?{urlencode(kept)}" if kept else path
 
 
+def canonical_url(endpoint: str, *, page: int = 1, **values: Any) -> str:
+    """Return the absolute URL search engines should know this page by: only the arguments
+    given, and a list's first page without ?page=."""
+    return url_for(endpoint, **values, page=page if page > 1 else None, _external=True)
+
+
 def current_path() -> str:
     """Return this request's path and query, for forms that come back here afterwards."""
     return request.full_path.removesuffix("?")
@@ -131,5 +137,6 @@ def long_date(moment: datetime) -> str:
 def register_template_helpers(app: Flask) -> None:
     for template_filter in (long_date, iso_datetime):
         app.add_template_filter(template_filter)
-    for helper in (page_url, sign_in_url, current_path, safe_next_url, avatar_url):
+    helpers = (page_url, canonical_url, sign_in_url, current_path, safe_next_url, avatar_url)
+    for helper in helpers:
         app.add_template_global(helper)
