@@ -1,7 +1,9 @@
-"""The /api/v1 blueprint, which nests each feature's API blueprint, and its OpenAPI document."""
+"""The /api/v1 blueprint, which nests each feature's API blueprint, its OpenAPI document and
+the API reference that draws it."""
 
 from flask import Blueprint, current_app, request
 
+from app.api.docs import blueprint as docs
 from app.api.openapi import build_document
 from app.articles.api import blueprint as articles_api
 from app.articles.comments.api import blueprint as comments_api
@@ -11,6 +13,7 @@ from app.profiles.api import blueprint as profiles_api
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 for feature_api in (auth_api, profiles_api, articles_api, comments_api):
     api.register_blueprint(feature_api)
+api.register_blueprint(docs)
 
 
 @api.get("/openapi.json")
