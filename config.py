@@ -72,6 +72,8 @@ class Config:
     # Records below this level are dropped: DEBUG, INFO, WARNING, ERROR or CRITICAL.
     LOG_LEVEL = (os.environ.get("LOG_LEVEL") or "INFO").upper()
     CORS_ORIGINS = _env_list("CORS_ORIGINS", "*")
+    # How long a browser may reuse a preflight's answer instead of asking again.
+    CORS_MAX_AGE_SECONDS = int(os.environ.get("CORS_MAX_AGE_SECONDS", 600))
     # How many proxies in front set X-Forwarded-*; 0 trusts none (the app faces clients).
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
     JWT_LIFETIME_SECONDS = int(os.environ.get("JWT_LIFETIME_SECONDS", 24 * 3600))

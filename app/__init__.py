@@ -1,6 +1,7 @@
 """The application factory: it wires things up and does nothing else."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -18,10 +19,15 @@ from app.errors import register_error_handlers
 from app.extensions import cors, csrf, db, migrate, redis_client
 from app.profiles.views import blueprint as profiles_pages
 from app.web.health import blueprint as health
+from app.web.idempotency import REPLAYED_HEADER
 from app.web.json import OrjsonProvider
 from app.web.limits import register_rate_limits
 from app.web.pages import register_template_helpers
-from app.web.request_log import configure_logging, register_request_logging
+from app.web.request_log import (
+    REQUEST_ID_HEADER,
+    configure_logging,
+    register_request_logging,
+)
 from app.web.security import register_security_headers
 from app.web.sessions import PagesOnlySessionInterface
 from config import BASE_DIR, INSTANCE_DIR, Config, config_from_environment
@@ -84,9 +90,19 @@ def register_extensions(app: Flask) -> None:
     redis_client.init_app(app)
     register_cache(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
-    cors.init_app(app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}})
+    cors.init_app(app, resources={r"/api/*": cors_options(app.config)})
     csrf.init_app(app)
     init_login(app)
+
+
+def cors_options(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the API's CORS options: browser clients may read the headers that tell them
+    when to retry and which request to quote in a report, as well as the standard ones."""
+    return {
+        "origins": config["CORS_ORIGINS"],
+        "max_age": config["CORS_MAX_AGE_SECONDS"],
+        "expose_headers": ["Retry-After", REQUEST_ID_HEADER, REPLAYED_HEADER],
+    }
 
 
 def register_blueprints(app: Flask) -> None:

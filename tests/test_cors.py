@@ -76,3 +76,20 @@ def test_origins_outside_the_configured_list_are_not_allowed(restricted_client):
 
     assert "Access-Control-Allow-Origin" not in simple.headers
     assert "Access-Control-Allow-Origin" not in preflighted.headers
+
+
+def test_a_preflights_answer_may_be_reused_for_the_configured_time(client):
+    response = preflight(client, ELSEWHERE)
+
+    assert response.headers["Access-Control-Max-Age"] == "600"
+
+
+def test_browser_clients_may_read_the_retry_request_id_and_replay_headers(client):
+    response = client.get("/api/v1/articles", headers={"Origin": ELSEWHERE})
+
+    exposed = {
+        name.strip().lower()
+        for name in response.headers["Access-Control-Expose-Headers"].split(",")
+    }
+    assert {"retry-after", "x-request-id", "idempotent-replayed"} <= exposed
+    assert response.headers["X-Request-ID"]

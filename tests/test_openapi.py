@@ -71,10 +71,11 @@ def success_statuses(operation: dict) -> set[str]:
 
 
 def api_routes(app) -> set[tuple[str, str]]:
-    """Return (OpenAPI path, method) for every rule the app serves under /api/v1."""
+    """Return (OpenAPI path, method) for every rule the app serves under /api/v1 but the
+    reference's pages, which are for people."""
     routes = set()
     for rule in app.url_map.iter_rules():
-        if rule.rule.startswith(PREFIX + "/"):
+        if rule.rule.startswith(PREFIX + "/") and not rule.endpoint.startswith("api.docs."):
             path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule.removeprefix(PREFIX))
             routes |= {(path, method.lower()) for method in rule.methods - IMPLICIT_METHODS}
     return routes

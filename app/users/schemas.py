@@ -4,8 +4,9 @@ import gzip
 from functools import cache
 from pathlib import Path
 
-from marshmallow import ValidationError, fields, post_load, validate
+from marshmallow import ValidationError, fields, post_dump, post_load, validate
 
+from app.web.pages import default_avatar_url
 from app.web.schemas import BLANK, BaseSchema, text
 
 USERNAME_PATTERN = r"^[\w.-]+$"
@@ -111,6 +112,9 @@ class UserUpdate(BaseSchema):
         for clearable in ("bio", "image"):
             if clearable in data and data[clearable] is None:
                 data[clearable] = ""
+        # A client that sends back the user it was given sends our default picture too.
+        if data.get("image") == default_avatar_url():
+            data["image"] = ""
         if not data.get("password"):
             data.pop("password", None)
         return data
@@ -123,9 +127,19 @@ class UserOut(BaseSchema):
     bio = fields.String(attribute="user.bio")
     image = fields.String(attribute="user.image")
 
+    @post_dump
+    def default_image(self, data: dict, **_kwargs) -> dict:
+        data["image"] = data["image"] or default_avatar_url()
+        return data
+
 
 class ProfileOut(BaseSchema):
     username = fields.String()
     bio = fields.String()
     image = fields.String()
     following = fields.Boolean()
+
+    @post_dump
+    def default_image(self, data: dict, **_kwargs) -> dict:
+        data["image"] = data["image"] or default_avatar_url()
+        return data

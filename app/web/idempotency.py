@@ -31,6 +31,8 @@ from app.errors import Conflict, ValidationFailed
 from app.extensions import db
 
 HEADER = "Idempotency-Key"
+# Marks an answer given again from the record rather than by running the request.
+REPLAYED_HEADER = "Idempotent-Replayed"
 KEY_PATTERN = re.compile(r"[\x20-\x7e]{1,255}")
 LIFETIME = timedelta(hours=24)
 
@@ -96,7 +98,7 @@ def _replay(record: IdempotencyKey | None, fingerprint: str):
         raise ValidationFailed({"idempotency_key": ["was already used for a different request"]})
     if record is None or record.response_status is None:
         raise Conflict({"idempotency_key": ["is in use by a request still in progress"]})
-    return record.response_body, record.response_status, {"Idempotent-Replayed": "true"}
+    return record.response_body, record.response_status, {REPLAYED_HEADER: "true"}
 
 
 def idempotent(view: Callable) -> Callable:

@@ -124,6 +124,12 @@ def avatar_url(person: Any) -> str:
     return person.image or url_for("static", filename=DEFAULT_AVATAR)
 
 
+def default_avatar_url() -> str:
+    """Return the absolute URL of the default picture, which the API gives for a user without
+    one of their own: third-party clients show an empty image as a broken one."""
+    return url_for("static", filename=DEFAULT_AVATAR, _external=True)
+
+
 def iso_datetime(moment: datetime) -> str:
     """Return a moment as a <time> element's datetime attribute holds it."""
     return moment.isoformat()

@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from app.auth.tokens import user_from_token
 from app.users.models import User
+from tests.contract import DEFAULT_AVATAR_URL
 from tests.factories import DEFAULT_PASSWORD
 
 REGISTER = "/api/v1/users"
@@ -40,7 +41,7 @@ def test_register_answers_201_with_the_user_and_a_token(client, db):
     assert user["email"] == "jake@jake.jake"
     assert user["username"] == "jake"
     assert user["bio"] == ""
-    assert user["image"] == ""
+    assert user["image"] == DEFAULT_AVATAR_URL
     assert isinstance(user["token"], str)
     assert user_from_token(user["token"]).username == "jake"
 
@@ -93,7 +94,7 @@ def test_register_ignores_fields_it_does_not_know(client, db):
 
     assert response.status_code == 201
     assert response.json["user"]["bio"] == ""
-    assert response.json["user"]["image"] == ""
+    assert response.json["user"]["image"] == DEFAULT_AVATAR_URL
     assert response.json["user"]["token"] != "forged"
     stored = User.by_username("jake")
     assert stored.id != 999
@@ -289,7 +290,7 @@ def test_login_answers_200_with_the_user_and_a_fresh_token(client, db, make_user
     assert user["username"] == "jake"
     assert user["email"] == "jake@jake.jake"
     assert user["bio"] == "I work at statefarm"
-    assert user["image"] == ""
+    assert user["image"] == DEFAULT_AVATAR_URL
     assert user_from_token(user["token"]).username == "jake"
     assert "password" not in response.get_data(as_text=True)
 

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from app.articles.comments.models import Comment
 from app.extensions import db
 from app.users.models import follows
+from tests.contract import DEFAULT_AVATAR_URL
 
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
@@ -135,7 +136,7 @@ def test_signed_in_user_adds_a_comment(client, auth_headers, make_article, make_
     assert comment["author"] == {
         "username": "commenter",
         "bio": "Hi",
-        "image": "",
+        "image": DEFAULT_AVATAR_URL,
         "following": False,
     }
     assert TIMESTAMP.match(comment["createdAt"])

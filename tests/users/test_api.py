@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from app.auth.tokens import issue_token, user_from_token
 from app.users.models import User, follows
+from tests.contract import DEFAULT_AVATAR_URL
 from tests.factories import DEFAULT_PASSWORD
 
 CURRENT_USER = "/api/v1/user"
@@ -82,7 +83,7 @@ def test_current_user_bio_and_image_are_empty_strings_not_null(client, make_user
     response = client.get(CURRENT_USER, headers=auth_headers(make_user()))
 
     assert response.json["user"]["bio"] == ""
-    assert response.json["user"]["image"] == ""
+    assert response.json["user"]["image"] == DEFAULT_AVATAR_URL
 
 
 @pytest.mark.parametrize("scheme", ["Token", "Bearer", "token", "bearer", "TOKEN", "BeArEr"])
@@ -266,7 +267,36 @@ def test_update_changes_several_fields_at_once(client, make_user, auth_headers):
     response = client.put(CURRENT_USER, json={"user": changes}, headers=auth_headers(user))
 
     assert response.status_code == 200
-    assert {name: response.json["user"][name] for name in changes} == changes
+    assert {name: response.json["user"][name] for name in changes} == {
+        **changes,
+        "image": DEFAULT_AVATAR_URL,
+    }
+
+
+def test_a_user_without_a_picture_gets_the_absolute_url_of_the_default_one(
+    client, make_user, auth_headers
+):
+    user = make_user("jake")
+
+    url = client.get(CURRENT_USER, headers=auth_headers(user)).json["user"]["image"]
+
+    with client.get(url) as picture:
+        assert picture.status_code == 200
+        assert picture.mimetype == "image/svg+xml"
+
+
+def test_sending_back_the_default_picture_keeps_the_user_without_one(
+    client, db, make_user, auth_headers
+):
+    user = make_user("jake", image="https://example.com/me.png")
+
+    response = client.put(
+        CURRENT_USER, json={"user": {"image": DEFAULT_AVATAR_URL}}, headers=auth_headers(user)
+    )
+
+    assert response.json["user"]["image"] == DEFAULT_AVATAR_URL
+    db.session.refresh(user)
+    assert user.image == ""
 
 
 def test_update_with_no_fields_changes_nothing(client, db, make_user, auth_headers):
@@ -291,7 +321,7 @@ def test_update_clears_bio_and_image_with_null_or_empty(
 
     assert response.status_code == 200
     assert response.json["user"]["bio"] == ""
-    assert response.json["user"]["image"] == ""
+    assert response.json["user"]["image"] == DEFAULT_AVATAR_URL
     db.session.expire_all()
     assert (User.by_id(user.id).bio, User.by_id(user.id).image) == ("", "")
 
@@ -510,7 +540,7 @@ def test_profile_bio_and_image_are_empty_strings_not_null(client, make_user):
     response = client.get(profile_url("jake"))
 
     assert response.json["profile"]["bio"] == ""
-    assert response.json["profile"]["image"] == ""
+    assert response.json["profile"]["image"] == DEFAULT_AVATAR_URL
 
 
 def test_profile_says_following_when_the_viewer_follows(client, db, make_user, auth_headers):
@@ -602,7 +632,12 @@ def test_follow_answers_the_profile_as_followed(client, db, make_user, auth_head
 
     assert response.status_code == 200
     assert response.json == {
-        "profile": {"username": "jake", "bio": "bio", "image": "", "following": True}
+        "profile": {
+            "username": "jake",
+            "bio": "bio",
+            "image": DEFAULT_AVATAR_URL,
+            "following": True,
+        }
     }
     assert follow_rows(db, fan, jake) == 1
     assert follow_rows(db, jake, fan) == 0
@@ -678,7 +713,7 @@ def test_unfollow_answers_the_profile_as_not_followed(client, db, make_user, aut
 
     assert response.status_code == 200
     assert response.json == {
-        "profile": {"username": "jake", "bio": "", "image": "", "following": False}
+        "profile": {"username": "jake", "bio": "", "image": DEFAULT_AVATAR_URL, "following": False}
     }
     assert follow_rows(db, fan, jake) == 0
     assert follow_rows(db, other_fan, jake) == 1
