@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 GUNICORN_WORKERS ?= 2
 PYTEST_ARGS ?=
 
-.PHONY: venv dev-venv run test lint typecheck format constraints services-up services-down clean bench
+.PHONY: venv dev-venv run test lint typecheck format constraints highlight-css services-up services-down clean bench
 
 venv: $(VENV)/.installed-runtime
 dev-venv: $(VENV)/.installed-dev
@@ -81,6 +81,12 @@ typecheck: dev-venv
 constraints: dev-venv
 	{ sed -n '1,3p' constraints.txt; $(PY) -m pip freeze --exclude-editable; } > constraints.txt.new
 	mv constraints.txt.new constraints.txt
+
+# After changing HIGHLIGHT_STYLE or the Pygments pin: the code blocks' colours, from Pygments
+# (tests/articles/test_highlighting.py fails while the file differs).
+highlight-css: venv
+	$(PY) -c 'from app.articles.markdown import highlight_stylesheet; print(highlight_stylesheet(), end="")' \
+		> static/css/highlight.css
 
 format: dev-venv
 	$(VENV)/bin/ruff format .

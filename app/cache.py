@@ -276,7 +276,7 @@ def favorites_changed(slug: str) -> None:
 
 
 def comments_changed(slug: str) -> None:
-    """A comment was added to an article or deleted from it: the article's page."""
+    """A comment was added to an article, edited or deleted: the article's page."""
     invalidate(comments_version(slug))
 
 

@@ -2,7 +2,8 @@
 beside the RealWorld fields, and nothing else."""
 
 OUR_ARTICLE_FIELDS = {"published", "publishedAt", "readingMinutes", "viewsCount"}
-OUR_FIELDS = {"Article": OUR_ARTICLE_FIELDS}
+OUR_COMMENT_FIELDS = {"edited"}
+OUR_FIELDS = {"Article": OUR_ARTICLE_FIELDS, "Comment": OUR_COMMENT_FIELDS}
 OUR_LIST_QUERY = {"drafts", "q"}
 # What the API gives as the image of a user without one (the test client's host).
 DEFAULT_AVATAR_URL = "http://localhost/static/img/avatar.svg"

@@ -67,6 +67,11 @@ def api_attempts(world) -> dict[str, tuple[str, str, dict | None]]:
             {"article": {"title": "Hijacked", "body": "Defaced", "tagList": []}},
         ),
         "delete another's article": ("DELETE", f"/api/v1/articles/{slug}", None),
+        "edit another's comment": (
+            "PUT",
+            f"/api/v1/articles/{slug}/comments/{comment_id}",
+            {"comment": {"body": "Defaced"}},
+        ),
         "delete another's comment": (
             "DELETE",
             f"/api/v1/articles/{slug}/comments/{comment_id}",
@@ -77,7 +82,12 @@ def api_attempts(world) -> dict[str, tuple[str, str, dict | None]]:
 
 @pytest.mark.parametrize(
     "attempt",
-    ["edit another's article", "delete another's article", "delete another's comment"],
+    [
+        "edit another's article",
+        "delete another's article",
+        "edit another's comment",
+        "delete another's comment",
+    ],
 )
 def test_api_refuses_another_users_write_and_changes_nothing(client, auth_headers, world, attempt):
     method, url, body = api_attempts(world)[attempt]
@@ -341,6 +351,10 @@ def page_attempts(world) -> dict[str, tuple[str, dict]]:
             {"title": "Hijacked", "description": "x", "body": "Defaced", "tags": ""},
         ),
         "delete another's article": (f"/article/{slug}/delete", {}),
+        "edit another's comment": (
+            f"/article/{slug}/comments/{world['comment'].id}/edit",
+            {"body": "Defaced"},
+        ),
         "delete another's comment": (
             f"/article/{slug}/comments/{world['comment'].id}/delete",
             {},
@@ -350,7 +364,12 @@ def page_attempts(world) -> dict[str, tuple[str, dict]]:
 
 @pytest.mark.parametrize(
     "attempt",
-    ["edit another's article", "delete another's article", "delete another's comment"],
+    [
+        "edit another's article",
+        "delete another's article",
+        "edit another's comment",
+        "delete another's comment",
+    ],
 )
 def test_pages_refuse_another_users_write_and_change_nothing(
     client, login, csrf_token, world, attempt
@@ -374,6 +393,58 @@ def test_the_edit_page_of_another_users_article_is_refused(client, login, world)
 
     assert response.status_code == 403
     assert "Original title" not in response.get_data(as_text=True)
+
+
+def test_the_edit_page_of_another_users_comment_is_refused(client, login, world):
+    login(client, world["intruder"])
+    url = f"/article/{world['article'].slug}/comments/{world['comment'].id}/edit"
+
+    response = client.get(url)
+
+    assert response.status_code == 403
+    assert "Original comment" not in response.get_data(as_text=True)
+
+
+def test_a_comment_cannot_be_edited_through_another_article(client, auth_headers, world):
+    url = f"/api/v1/articles/{world['other_article'].slug}/comments/{world['comment'].id}"
+    before = database_state()
+
+    response = client.put(
+        url, json={"comment": {"body": "Moved"}}, headers=auth_headers(world["commenter"])
+    )
+
+    assert response.status_code == 404
+    assert database_state() == before
+
+
+def test_editing_a_comment_ignores_fields_the_server_owns(client, auth_headers, world):
+    commenter, comment = world["commenter"], world["comment"]
+    body = {
+        "comment": {
+            "body": "Edited",
+            "id": comment.id + 1,
+            "author": {"username": "author"},
+            "author_id": world["author"].id,
+            "article_id": world["other_article"].id,
+            "createdAt": LONG_AGO,
+            "edited": False,
+        }
+    }
+    url = f"/api/v1/articles/{world['article'].slug}/comments/{comment.id}"
+
+    response = client.put(url, json=body, headers=auth_headers(commenter))
+
+    assert response.status_code == 200
+    edited = response.json["comment"]
+    assert (edited["id"], edited["author"]["username"]) == (comment.id, "commenter")
+    assert (edited["createdAt"] != LONG_AGO, edited["edited"]) == (True, True)
+    db.session.expire_all()
+    stored = db.session.get(Comment, comment.id)
+    assert (stored.body, stored.author_id, stored.article_id) == (
+        "Edited",
+        commenter.id,
+        world["article"].id,
+    )
 
 
 def test_the_settings_form_changes_only_the_signed_in_user(client, login, csrf_token, world):

@@ -107,7 +107,7 @@ def test_an_authors_rel_is_replaced():
 
 
 def test_code_blocks_keep_their_text_escaped():
-    html = render_markdown("```python\nif a < b:\n    print('<b>')\n```")
+    html = render_markdown("```\nif a < b:\n    print('<b>')\n```")
     assert "<pre><code>" in html
     assert "if a &lt; b:" in html
     assert "&lt;b&gt;" in html

@@ -137,6 +137,20 @@ def test_output_objects_have_realworld_fields_all_required(document, realworld):
         assert sorted(actual["required"]) == sorted({*expected["required"], *additions}), ours
 
 
+def test_a_comment_says_whether_it_was_edited(document):
+    edited = document["components"]["schemas"]["CommentOut"]["properties"]["edited"]
+    assert edited["type"] == "boolean"
+    assert "changed" in edited["description"]
+
+
+def test_editing_a_comment_is_documented_for_its_author(document):
+    operation = document["paths"]["/articles/{slug}/comments/{comment_id}"]["put"]
+    assert operation["security"] == REQUIRED
+    assert set(operation["responses"]) == {"200", "400", "401", "403", "404", "413", "422", "429"}
+    body = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/CommentUpdateEnvelope"}
+
+
 def test_list_items_are_articles_without_their_body(document):
     summary = document["components"]["schemas"]["ArticleSummaryOut"]
     article = document["components"]["schemas"]["ArticleOut"]

@@ -17,6 +17,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from app import create_app
+from app.articles.comments.models import Comment
 from app.articles.models import favorites
 from app.extensions import db as database
 from app.users.models import User
@@ -280,6 +281,33 @@ def test_writes_from_the_pages_count_against_the_same_user(
     assert limited.mimetype == "text/html"
     assert retry_after(limited) <= 60
     assert db.session.scalar(select(func.count()).select_from(favorites)) == 0
+
+
+def test_editing_a_comment_counts_as_a_write_in_the_api_and_on_the_pages(
+    limited_app, make_article, make_comment, auth_headers, login, csrf_token, db
+):
+    comment = make_comment(make_article(), body="first draft")
+    author, comment_id, slug = comment.author, comment.id, comment.article.slug
+    api_url = f"/api/v1/articles/{slug}/comments/{comment_id}"
+    page_url = f"/article/{slug}/comments/{comment_id}/edit"
+    client = limited_app(RATELIMIT_WRITES_PER_USER="2/minute").test_client()
+
+    api_edit = client.put(
+        api_url, json={"comment": {"body": "second"}}, headers=auth_headers(author)
+    )
+    login(client, author)
+    page_edit = client.post(
+        page_url, data={"csrf_token": csrf_token(client, page_url), "body": "third"}
+    )
+    limited = client.put(
+        api_url, json={"comment": {"body": "fourth"}}, headers=auth_headers(author)
+    )
+
+    assert api_edit.status_code == 200
+    assert page_edit.status_code == 302
+    assert_api_rate_limited(limited)
+    db.session.expire_all()
+    assert db.session.get(Comment, comment_id).body == "third"
 
 
 def test_anonymous_writes_answer_as_before(limited_app, make_article):

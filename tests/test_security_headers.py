@@ -35,6 +35,10 @@ HOSTILE_MARKDOWN = """\
 | left | right |
 |:-----|------:|
 | a    | b     |
+
+```python
+print("</code></pre><style>body{}</style><p style='x'>")
+```
 """
 
 
@@ -298,9 +302,14 @@ def test_rendered_pages_hold_no_inline_code_even_from_hostile_content(client, lo
     article = pages[f"/article/{site['article'].slug}"].get_data(as_text=True)
     assert 'class="align-right"' in article
     assert '<img src="https://img.example/p.png"' in article
+    assert '<pre class="highlight"><code><span class="nb">print</span>' in article
 
 
-def test_rendered_forms_with_errors_hold_no_inline_code(client, csrf_token, login, site):
+def test_rendered_forms_with_errors_hold_no_inline_code(
+    client, csrf_token, login, site, make_comment
+):
+    own_comment = make_comment(site["article"], site["author"], body='<p style="x">')
+    comment_editor = f"/article/{site['article'].slug}/comments/{own_comment.id}/edit"
     failed_login = client.post(
         "/login", data={"csrf_token": csrf_token(client), "email": "x@example.com", "password": "x"}
     )
@@ -313,8 +322,10 @@ def test_rendered_forms_with_errors_hold_no_inline_code(client, csrf_token, logi
     failed_comment = client.post(
         f"/article/{site['article'].slug}/comments", data={"csrf_token": token, "body": ""}
     )
+    failed_comment_edit = client.post(comment_editor, data={"csrf_token": token, "body": ""})
+    failures = (failed_login, failed_editor, failed_settings, failed_comment, failed_comment_edit)
 
-    for response in (failed_login, failed_editor, failed_settings, failed_comment):
+    for response in failures:
         assert response.status_code in (401, 422)
         assert inline_code(response.get_data(as_text=True)) == []
         assert_page_headers(response)

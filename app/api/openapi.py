@@ -18,7 +18,12 @@ from apispec.ext.marshmallow.common import resolve_schema_instance
 from marshmallow import Schema, fields, validate
 from werkzeug.routing import IntegerConverter, Map, Rule
 
-from app.articles.comments.schemas import CommentCreate, CommentListOut, CommentOut
+from app.articles.comments.schemas import (
+    CommentCreate,
+    CommentListOut,
+    CommentOut,
+    CommentUpdate,
+)
 from app.articles.schemas import (
     ArticleCreate,
     ArticleListOut,
@@ -151,6 +156,10 @@ OPERATIONS: dict[str, Operation] = {
     "api.comments_api.add_comment": Operation(
         "Comment on an article", "Comments", 200, COMMENT, Auth.REQUIRED,
         body=envelope("comment", CommentCreate), idempotent=True,
+    ),
+    "api.comments_api.edit_comment": Operation(
+        "Edit a comment's body", "Comments", 200, COMMENT, Auth.REQUIRED,
+        body=envelope("comment", CommentUpdate), errors=(403,),
     ),
     "api.comments_api.delete_comment": Operation(
         "Delete a comment", "Comments", 204, auth=Auth.REQUIRED, errors=(403,)

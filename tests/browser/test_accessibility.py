@@ -13,6 +13,7 @@ from axe_playwright_python.base import AXE_SCRIPT
 from playwright.sync_api import Page, expect
 
 from app.articles import services as articles
+from app.articles.comments import services as comments
 from app.users import services as users
 from tests import factories
 from tests.browser.actions import VIEWPORTS, new_context, save_screenshot, sign_in, submit
@@ -65,6 +66,12 @@ class Visit:
     then: Callable[[Page], None] | None = None
 
 
+def _blank_the_comment(page: Page) -> None:
+    page.fill("#body", "   ")
+    submit(page, "save-comment")
+    expect(page.get_by_test_id("error-body")).to_be_visible()
+
+
 def _take_ada_s_name(page: Page) -> None:
     page.fill("#username", "ada")
     submit(page, "update-settings")
@@ -83,6 +90,13 @@ VISITS = [
     Visit("article", "/article/{slug}", viewer=BEN),
     Visit("article-signed-out", "/article/{slug}"),
     Visit("editor", "/editor/{slug}", viewer=ADA),
+    Visit("comment-editor", "/article/{slug}/comments/{comment_id}/edit", viewer=BEN),
+    Visit(
+        "comment-editor-errors",
+        "/article/{slug}/comments/{comment_id}/edit",
+        viewer=BEN,
+        then=_blank_the_comment,
+    ),
     Visit("settings", "/settings", viewer=BEN),
     Visit("settings-errors", "/settings", viewer=BEN, then=_take_ada_s_name),
     Visit("profile", "/profile/ada", viewer=BEN),
@@ -97,7 +111,8 @@ VISITS = [
 
 @pytest.fixture(scope="module")
 def site(db) -> dict[str, str]:
-    """Make ada's articles, one of them favorited and commented on by ben, who follows her."""
+    """Make ada's articles, one of them favorited and commented on by ben, who follows her,
+    and by ada, who edited her comment."""
     ada = factories.make_user("ada", bio="Writes about testing.\nLikes long walks in stack traces.")
     ben = factories.make_user("ben")
     start = datetime(2026, 1, 5, tzinfo=UTC)
@@ -116,11 +131,12 @@ def site(db) -> dict[str, str]:
         body=ARTICLE_BODY,
         tags=["python", "browser-testing", "flask"],
     )
-    factories.make_comment(article, ben, body="Great read, thanks for the code sample!")
-    factories.make_comment(article, ada, body="Thank you! More soon.")
+    bens = factories.make_comment(article, ben, body="Great read, thanks for the code sample!")
+    adas = factories.make_comment(article, ada, body="Thank you! More son.")
+    comments.edit_comment(adas, ada, "Thank you! More soon.")
     articles.favorite(article, ben)
     users.follow(ben, ada)
-    return {"slug": article.slug}
+    return {"slug": article.slug, "comment_id": str(bens.id)}
 
 
 @pytest.fixture(scope="module")

@@ -41,6 +41,7 @@ def test_anyone_can_list_comments_with_their_author_profiles(
                 "createdAt": response.json["comments"][0]["createdAt"],
                 "updatedAt": response.json["comments"][0]["updatedAt"],
                 "body": "First!",
+                "edited": False,
                 "author": {
                     "username": "writer",
                     "bio": "I comment",
@@ -131,8 +132,10 @@ def test_signed_in_user_adds_a_comment(client, auth_headers, make_article, make_
 
     assert response.status_code == 200
     comment = response.json["comment"]
-    assert set(comment) == {"id", "createdAt", "updatedAt", "body", "author"}
+    assert set(comment) == {"id", "createdAt", "updatedAt", "body", "edited", "author"}
     assert comment["body"] == "Thank you so much!"
+    assert comment["edited"] is False
+    assert comment["updatedAt"] == comment["createdAt"]
     assert comment["author"] == {
         "username": "commenter",
         "bio": "Hi",

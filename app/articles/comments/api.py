@@ -6,7 +6,12 @@ from app import cache
 from app.articles import reads
 from app.articles.comments import services
 from app.articles.comments.models import Comment, CommentData, comments_on
-from app.articles.comments.schemas import CommentCreate, CommentListOut, CommentOut
+from app.articles.comments.schemas import (
+    CommentCreate,
+    CommentListOut,
+    CommentOut,
+    CommentUpdate,
+)
 from app.articles.models import Article
 from app.auth.tokens import token_optional, token_required
 from app.users.models import User
@@ -34,6 +39,16 @@ def add_comment(slug: str, current_user: User):
     article = Article.by_slug_or_404(slug, current_user)
     fields = unwrap("comment", CommentCreate())
     comment = services.add_comment(article, current_user, fields["body"])
+    return wrap("comment", CommentOut(), CommentData.of(comment))
+
+
+@blueprint.put("/articles/<slug>/comments/<int:comment_id>")
+@token_required
+def edit_comment(slug: str, comment_id: int, current_user: User):
+    article = Article.by_slug_or_404(slug, current_user)
+    comment = Comment.on_article_or_404(comment_id, article)
+    fields = unwrap("comment", CommentUpdate())
+    comment = services.edit_comment(comment, current_user, fields["body"])
     return wrap("comment", CommentOut(), CommentData.of(comment))
 
 

@@ -4,13 +4,20 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import DateTime, ForeignKey, Text, select
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, contains_eager, mapped_column, relationship
 
 from app.articles.models import Article
 from app.database import utcnow
-from app.errors import NotFound
+from app.errors import Forbidden, NotFound
 from app.extensions import db
 from app.users.models import Profile, User, is_following
+
+
+def posted_at(context: DefaultExecutionContext) -> datetime:
+    """Return the created_at of the comment being inserted: a comment starts with its two
+    timestamps equal, so that it counts as edited once they differ."""
+    return context.get_current_parameters()["created_at"]
 
 
 class Comment(db.Model):  # type: ignore[name-defined]
@@ -24,7 +31,7 @@ class Comment(db.Model):  # type: ignore[name-defined]
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+        DateTime(timezone=True), default=posted_at, onupdate=utcnow
     )
 
     author: Mapped[User] = relationship(lazy="joined", innerjoin=True)
@@ -40,6 +47,11 @@ class Comment(db.Model):  # type: ignore[name-defined]
             raise NotFound({"comment": [f"no comment {comment_id} on this article"]})
         return comment
 
+    def check_author(self, user: User, action: str) -> None:
+        """Raise Forbidden unless user wrote this comment: only its author may `action` it."""
+        if self.author_id != user.id:
+            raise Forbidden({"comment": [f"only its author may {action} it"]})
+
 
 @dataclass
 class CommentData:
@@ -52,6 +64,11 @@ class CommentData:
     updated_at: datetime
     author_id: int
     author: Profile
+
+    @property
+    def edited(self) -> bool:
+        """Whether the body was changed after the comment was posted."""
+        return self.updated_at > self.created_at
 
     @classmethod
     def of(cls, comment: Comment, following: bool = False) -> "CommentData":

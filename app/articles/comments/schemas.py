@@ -10,11 +10,18 @@ class CommentCreate(BaseSchema):
     body = text(max_length=10_000, required=True)
 
 
+class CommentUpdate(CommentCreate):
+    """An edit replaces the body, the one thing about a comment its author may change."""
+
+
 class CommentOut(BaseSchema):
     id = fields.Integer()
     created_at = Timestamp(data_key="createdAt")
     updated_at = Timestamp(data_key="updatedAt")
     body = fields.String()
+    edited = fields.Boolean(
+        metadata={"description": "Whether the body was changed after the comment was posted"}
+    )
     author = fields.Nested(ProfileOut)
 
 

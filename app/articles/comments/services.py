@@ -1,9 +1,8 @@
-"""Use cases that change comments: add and delete."""
+"""Use cases that change comments: add, edit and delete."""
 
 from app import cache
 from app.articles.comments.models import Comment
 from app.articles.models import Article
-from app.errors import Forbidden
 from app.extensions import db
 from app.users.models import User
 
@@ -17,10 +16,20 @@ def add_comment(article: Article, author: User, body: str) -> Comment:
     return comment
 
 
+def edit_comment(comment: Comment, user: User, body: str) -> Comment:
+    """Replace comment's body and return the comment; only its author may. The same body
+    again changes nothing, so the comment does not become edited."""
+    comment.check_author(user, "edit")
+    slug = comment.article.slug
+    comment.body = body
+    db.session.commit()
+    cache.comments_changed(slug)
+    return comment
+
+
 def delete_comment(comment: Comment, user: User) -> None:
     """Delete comment; only its author may."""
-    if comment.author_id != user.id:
-        raise Forbidden({"comment": ["only its author may delete it"]})
+    comment.check_author(user, "delete")
     slug = comment.article.slug
     db.session.delete(comment)
     db.session.commit()
