@@ -172,3 +172,21 @@ def test_drafts_search_and_popular_work_on_sqlite(sqlite_client):
     assert "<mark>Lava</mark> &amp;" in found["articles"][0]["snippet"]
     assert [article["title"] for article in popular["articles"]] == ["Volcano notes"]
     assert popular["articles"][0]["viewsCount"] == 1
+
+
+def test_the_feed_sitemap_and_highlighted_code_work_on_sqlite(sqlite_client):
+    author = register(sqlite_client, "writer")
+    article = {"title": "Tides", "description": "d", "body": "```python\nx = 1\n```"}
+    sqlite_client.post("/api/v1/articles", json={"article": article}, headers=author)
+    draft = {"title": "Secret", "description": "d", "body": "b", "published": False}
+    sqlite_client.post("/api/v1/articles", json={"article": draft}, headers=author)
+
+    feed = sqlite_client.get("/articles.atom")
+    sitemap = sqlite_client.get("/sitemap.xml")
+    page = sqlite_client.get("/article/tides")
+
+    assert feed.status_code == sitemap.status_code == page.status_code == 200
+    assert b"<title>Tides</title>" in feed.data and b"Secret" not in feed.data
+    assert b"/article/tides</loc>" in sitemap.data and b"/profile/writer</loc>" in sitemap.data
+    assert b"/article/secret" not in sitemap.data
+    assert b'<pre class="highlight">' in page.data

@@ -4,7 +4,7 @@ who has published one, newest first."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, literal, select, union_all
+from sqlalchemy import bindparam, case, func, literal, select, union_all
 
 from app.articles import reads
 from app.articles.models import Article
@@ -36,11 +36,15 @@ def _entries_statement():
         Article.updated_at.label("modified_at"),
         Article.published_at.label("newest"),
     ).where(published)
+    newest_article_change = func.max(Article.updated_at)
+    profile_change = case(
+        (User.updated_at > newest_article_change, User.updated_at), else_=newest_article_change
+    )
     profiles = (
         select(
             literal(PROFILE),
             User.username,
-            func.greatest(User.updated_at, func.max(Article.updated_at)),
+            profile_change,
             func.max(Article.published_at),
         )
         .join_from(User, Article, Article.author_id == User.id)

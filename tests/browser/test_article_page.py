@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import ConsoleMessage, Page, expect
 
 from tests import factories
 from tests.browser.actions import sign_in, submit
@@ -43,12 +43,12 @@ def _comment(page: Page, comment_id: int):
 def _policy_violations(page: Page) -> list[str]:
     """Collect what the browser reports blocking under the Content-Security-Policy."""
     violations: list[str] = []
-    page.on(
-        "console",
-        lambda message: violations.append(message.text)
-        if "Content Security Policy" in message.text
-        else None,
-    )
+
+    def on_console(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            violations.append(message.text)
+
+    page.on("console", on_console)
     return violations
 
 
