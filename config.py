@@ -87,6 +87,8 @@ class Config:
         "RATELIMIT_SIGN_IN_PER_ACCOUNT", "5/minute;20/hour"
     )
     RATELIMIT_WRITES_PER_USER = os.environ.get("RATELIMIT_WRITES_PER_USER", "60/minute")
+    # The editor's live preview, apart from the writes.
+    RATELIMIT_PREVIEWS_PER_USER = os.environ.get("RATELIMIT_PREVIEWS_PER_USER", "120/minute")
     # The largest request body, in bytes, answered 413 beyond. 2 MiB holds the longest valid
     # article however it is encoded (100,000 characters, up to 12 bytes each as JSON \u
     # escapes or form %-escapes). Flask's MAX_FORM_MEMORY_SIZE (500 kB per multipart field)

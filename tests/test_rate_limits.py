@@ -421,3 +421,23 @@ def test_the_suites_app_has_no_limits(client, make_user):
     answers = [api_login(client, user.email) for _ in range(30)]
 
     assert {answer.status_code for answer in answers} == {401}
+
+
+def test_live_previews_have_their_own_limit_and_leave_the_writes_alone(
+    limited_app, make_user, auth_headers, login, csrf_token
+):
+    writer = make_user()
+    client = limited_app(
+        RATELIMIT_WRITES_PER_USER="1/minute", RATELIMIT_PREVIEWS_PER_USER="2/minute"
+    ).test_client()
+    login(client, writer)
+    token = csrf_token(client, "/editor")
+
+    previews = [
+        client.post("/editor/preview", data={"csrf_token": token, "body": "b"}) for _ in range(3)
+    ]
+    article = {"title": "T", "description": "d", "body": "b", "tagList": []}
+    write = client.post("/api/v1/articles", json={"article": article}, headers=auth_headers(writer))
+
+    assert [preview.status_code for preview in previews] == [200, 200, 429]
+    assert write.status_code == 201

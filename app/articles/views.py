@@ -23,6 +23,7 @@ from app.articles.tags import popular_tag_names
 from app.auth.login import signed_in_user, viewer
 from app.errors import Forbidden, NotFound, ValidationFailed
 from app.web.envelope import load
+from app.web.limits import preview_limited
 from app.web.pages import safe_next_url
 
 blueprint = Blueprint("articles", __name__)
@@ -150,6 +151,15 @@ def _authored_or_403(slug: str) -> Article:
     if article.author_id != signed_in_user().id:
         raise Forbidden({"article": ["only its author may edit it"]})
     return article
+
+
+@blueprint.post("/editor/preview")
+@preview_limited
+@login_required
+def live_preview():
+    """The editor's live preview (static/js/editor-preview.js): the body rendered as the
+    article page would show it, as a fragment of HTML; nothing is saved."""
+    return str(render_markdown(request.form.get("body", ""))), {"Content-Type": "text/html"}
 
 
 @blueprint.get("/editor")

@@ -39,6 +39,7 @@ class RateLimits:
     sign_in_per_ip: list[RateLimitItem]
     sign_in_per_account: list[RateLimitItem]
     writes_per_user: list[RateLimitItem]
+    previews_per_user: list[RateLimitItem]
     shared: MovingWindowRateLimiter
     local: MovingWindowRateLimiter
 
@@ -83,6 +84,7 @@ def rate_limits_for(config: dict) -> RateLimits:
         sign_in_per_ip=parse_many(config["RATELIMIT_SIGN_IN_PER_IP"]),
         sign_in_per_account=parse_many(config["RATELIMIT_SIGN_IN_PER_ACCOUNT"]),
         writes_per_user=parse_many(config["RATELIMIT_WRITES_PER_USER"]),
+        previews_per_user=parse_many(config["RATELIMIT_PREVIEWS_PER_USER"]),
         shared=MovingWindowRateLimiter(storage),
         local=MovingWindowRateLimiter(MemoryStorage()),
     )
@@ -157,7 +159,33 @@ def count_write(user_id: int) -> None:
         limits.hit(limits.writes_per_user, f"writes/user/{user_id}", fall_back=False)
 
 
+# The views preview_limited marks: POSTs that change nothing, limited on their own.
+NOT_WRITES: set[Callable] = set()
+
+
 def limit_page_writes() -> None:
     """Count a signed-in user's write from a page; the API's are counted by its decorators."""
-    if request.method in WRITE_METHODS and not is_api_request() and current_user.is_authenticated:
+    if request.method not in WRITE_METHODS or is_api_request():
+        return
+    if (
+        current_user.is_authenticated
+        and current_app.view_functions.get(request.endpoint or "") not in NOT_WRITES
+    ):
         count_write(current_user.id)
+
+
+def preview_limited(view: Callable) -> Callable:
+    """Count the view's POSTs against the signed-in user's preview limit instead of their
+    writes': an editor that previews as its writer types must not use up the publishing.
+    The route's outermost decorator, so that it marks the function the route calls."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        limits = _limits()
+        if limits is not None and current_user.is_authenticated:
+            key = f"previews/user/{current_user.id}"
+            limits.hit(limits.previews_per_user, key, fall_back=False)
+        return view(*args, **kwargs)
+
+    NOT_WRITES.add(wrapper)
+    return wrapper

@@ -130,3 +130,30 @@ def test_cards_and_the_article_page_show_the_reading_time(client, make_article):
 
     assert re.search(r'data-testid="reading-time">4 min read<', home)
     assert re.search(r'data-testid="reading-time">4 min read<', page)
+
+
+def test_the_live_preview_answers_the_rendered_body_alone(client, csrf_token, login, make_user, db):
+    login(client, make_user())
+    token = csrf_token(client, "/editor")
+
+    response = client.post(
+        "/editor/preview", data={"csrf_token": token, "body": "**bold**<script>x</script>"}
+    )
+
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    assert response.get_data(as_text=True) == "<p><strong>bold</strong></p>\n"
+    assert article_count(db) == 0
+
+
+def test_the_live_preview_needs_a_signed_in_writer_and_the_forms_token(
+    client, csrf_token, login, make_user
+):
+    token = csrf_token(client, "/login")
+    anonymous = client.post("/editor/preview", data={"csrf_token": token, "body": "b"})
+    login(client, make_user())
+    forged = client.post("/editor/preview", data={"body": "b"})
+
+    assert anonymous.status_code == 302
+    assert "/login" in anonymous.headers["Location"]
+    assert forged.status_code == 400

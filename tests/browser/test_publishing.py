@@ -7,7 +7,7 @@ and sees it among the popular articles.
 
 import re
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import ConsoleMessage, Page, expect
 
 from app import cache
 from tests.browser.actions import sign_up, submit
@@ -65,3 +65,26 @@ def test_a_draft_is_previewed_saved_published_found_and_read(new_page, app):
         cache.invalidate(cache.ARTICLE_LISTS)  # rather than wait a minute
     reader.goto("/")
     expect(reader.get_by_test_id("popular-article")).to_have_text([TITLE])
+
+
+def test_the_editor_previews_the_body_as_it_is_typed(new_page):
+    writer = new_page()
+    errors: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    writer.on("console", on_console)
+    sign_up(writer, "typist")
+    writer.get_by_test_id("nav-new-article").click()
+    expect(writer.get_by_test_id("preview-pane")).to_be_hidden()
+
+    writer.locator("#body").press_sequentially("Hot **magma**")
+
+    expect(writer.get_by_test_id("preview-body").locator("strong")).to_have_text("magma")
+    expect(writer.get_by_test_id("preview-pane")).to_be_visible()
+    writer.locator("#body").fill("")
+    writer.locator("#body").dispatch_event("input")
+    expect(writer.get_by_test_id("preview-pane")).to_be_hidden()
+    assert errors == []
