@@ -282,6 +282,25 @@ def test_writes_from_the_pages_count_against_the_same_user(
     assert db.session.scalar(select(func.count()).select_from(favorites)) == 0
 
 
+def test_reports_count_against_the_same_write_limit(
+    limited_app, make_user, make_article, auth_headers
+):
+    reader = make_user()
+    first, second = make_article(), make_article()
+    client = limited_app(RATELIMIT_WRITES_PER_USER="1/minute").test_client()
+    body = {"report": {"reason": "spam"}}
+
+    reported = client.post(
+        f"/api/v1/articles/{first.slug}/reports", json=body, headers=auth_headers(reader)
+    )
+    again = client.post(
+        f"/api/v1/articles/{second.slug}/reports", json=body, headers=auth_headers(reader)
+    )
+
+    assert reported.status_code == 201
+    assert_api_rate_limited(again)
+
+
 def test_anonymous_writes_answer_as_before(limited_app, make_article):
     article = make_article()
     client = limited_app(RATELIMIT_WRITES_PER_USER="1/minute").test_client()
