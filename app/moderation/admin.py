@@ -12,7 +12,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from app.articles.comments.models import Comment, comments_on
 from app.articles.models import Article
 from app.auth.login import sign_in_first, signed_in_user, viewer
-from app.errors import Conflict, Forbidden, ValidationFailed
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.moderation import services
 from app.moderation.models import (
     REASON_MAX_LENGTH,
@@ -58,6 +58,8 @@ def admins_only():
 def _pagination(query) -> Pagination:
     number = requested_page_number()
     items, total = page_of(query, limit=PER_PAGE, offset=(number - 1) * PER_PAGE)
+    if number > 1 and not items:
+        raise NotFound({"page": [f"there is no page {number}"]})
     return Pagination(items=items, number=number, total=total)
 
 

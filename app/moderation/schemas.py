@@ -29,7 +29,7 @@ def action_form(*actions: Action) -> Schema:
         {
             "action": fields.String(
                 required=True,
-                validate=validate.OneOf(choices, error="must be one of: " + ", ".join(choices)),
+                validate=validate.OneOf(choices, error="choose one of: " + ", ".join(choices)),
                 error_messages={"required": "must be chosen"},
             ),
             "reason": reason_field(),
