@@ -35,7 +35,8 @@ def flask_cli(app):
 
 
 def audit_entries() -> list[tuple]:
-    """Return the audit log as (actor name, via, action, target type, label, reason), oldest first."""
+    """Return the audit log, oldest first, each entry as (actor name, via, action, target
+    type, label, reason)."""
     db.session.rollback()  # read what is committed now
     entries = db.session.scalars(select(ModerationAction).order_by(ModerationAction.id))
     return [

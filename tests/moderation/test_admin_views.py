@@ -182,7 +182,9 @@ def test_unknown_article_page_is_404(admin_client):
 def test_an_action_without_its_csrf_token_is_refused(admin_client, reported):
     article, _comment = reported
 
-    response = admin_client.post(f"/admin/articles/{article.id}", data={"action": "hide", "reason": "x"})
+    response = admin_client.post(
+        f"/admin/articles/{article.id}", data={"action": "hide", "reason": "x"}
+    )
 
     assert response.status_code == 400
     assert db.session.get(Article, article.id).hidden_at is None
@@ -270,7 +272,7 @@ def test_the_audit_log_shows_who_what_when_and_why_in_pages(admin_client, make_u
     second = admin_client.get("/admin/log", query_string={"page": 2}).get_data(as_text=True)
 
     assert first.count('data-testid="audit-entry"') == 20
-    assert "reason user20" in first and "tests <span class=\"muted\">(command line)</span>" in first
+    assert "reason user20" in first and 'tests <span class="muted">(command line)</span>' in first
     assert second.count('data-testid="audit-entry"') == 1
     assert "reason user00" in second
     assert admin_client.get("/admin/log", query_string={"page": 3}).status_code == 404

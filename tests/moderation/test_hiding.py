@@ -139,7 +139,9 @@ def test_deleting_a_hidden_article_keeps_the_counts(client, scene, auth_headers,
     article, author, _reader = scene
     services.hide_article(article, operator, "spam")
 
-    assert client.delete(f"{ARTICLES}/{article.slug}", headers=auth_headers(author)).status_code == 204
+    assert (
+        client.delete(f"{ARTICLES}/{article.slug}", headers=auth_headers(author)).status_code == 204
+    )
 
     assert kept_counts() == (1, {"geology": 0, "shared": 1})
 
@@ -173,9 +175,7 @@ def test_a_hidden_comment_is_seen_by_the_admins_alone(
     assert len(client.get(path).json["comments"]) == 2
 
 
-def test_hiding_twice_or_unhiding_what_shows_changes_nothing(
-    make_article, make_comment, operator
-):
+def test_hiding_twice_or_unhiding_what_shows_changes_nothing(make_article, make_comment, operator):
     article = make_article()
     comment = make_comment(article)
     services.hide_article(article, operator, "spam")

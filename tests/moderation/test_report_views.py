@@ -95,7 +95,9 @@ def test_a_second_report_gets_a_friendly_word(client, discussed, make_user, logi
     client.post(form, data={"csrf_token": csrf_token(client, form), "reason": "Spam"})
 
     response = client.post(
-        form, data={"csrf_token": csrf_token(client, form), "reason": "Spam!"}, follow_redirects=True
+        form,
+        data={"csrf_token": csrf_token(client, form), "reason": "Spam!"},
+        follow_redirects=True,
     )
 
     assert response.status_code == 200
@@ -112,7 +114,9 @@ def test_a_visitor_is_sent_to_sign_in_first(client, discussed):
     assert response.headers["Location"] == f"/login?next=/article/{article.slug}/report"
 
 
-def test_reporting_ones_own_article_or_comment_is_refused(client, discussed, login, csrf_token):
+def test_reporting_ones_own_article_or_comment_is_refused(
+    app, client, discussed, login, csrf_token
+):
     article, comment = discussed
     login(client, article.author)
     url = f"/article/{article.slug}"
@@ -125,6 +129,11 @@ def test_reporting_ones_own_article_or_comment_is_refused(client, discussed, log
     assert page.status_code == 403
     assert "You cannot report your own article" in page.get_data(as_text=True)
     assert posted.status_code == 403
+    commenter = app.test_client()
+    login(commenter, comment.author)
+    own_comment = commenter.get(f"{url}/comments/{comment.id}/report")
+    assert own_comment.status_code == 403
+    assert "You cannot report your own comment" in own_comment.get_data(as_text=True)
     assert db.session.scalar(select(Report)) is None
 
 

@@ -33,7 +33,11 @@ def test_a_reader_reports_an_article(client, discussed, make_user, auth_headers)
     body = response.json["report"]
     assert (body["reason"], body["article"], body["commentId"]) == ("Spam", article.slug, None)
     stored = db.session.scalar(select(Report))
-    assert (stored.reporter_id, stored.article_id, stored.comment_id) == (reader.id, article.id, None)
+    assert (stored.reporter_id, stored.article_id, stored.comment_id) == (
+        reader.id,
+        article.id,
+        None,
+    )
     assert stored.is_open
 
 
@@ -60,7 +64,7 @@ def test_reporting_needs_a_token(client, discussed):
 def test_reporting_what_does_not_exist_is_404(
     client, discussed, make_user, make_article, make_comment, auth_headers, where
 ):
-    article, comment = discussed
+    article, _comment = discussed
     elsewhere = make_comment(make_article())
     path = {
         "article": f"{ARTICLES}/no-such-article",
@@ -130,7 +134,9 @@ def test_a_second_open_report_of_the_same_item_is_409(client, discussed, make_us
         "errors": {"report": ["you reported this already: moderators will look at it"]}
     }
     assert report(client, on_comment, headers).status_code == 409
-    assert report(client, f"{ARTICLES}/{article.slug}", auth_headers(make_user())).status_code == 201
+    assert (
+        report(client, f"{ARTICLES}/{article.slug}", auth_headers(make_user())).status_code == 201
+    )
 
 
 def test_once_resolved_the_item_can_be_reported_again(
