@@ -6,6 +6,7 @@ a reason comes back on a page of its own, with the message, to be sent again.
 """
 
 from collections.abc import Callable
+from functools import partial
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
@@ -151,25 +152,17 @@ def _confirm_page(label: str, actions: dict[Action, Perform], errors: dict, stat
 
 def _on_article(article: Article) -> dict[Action, Perform]:
     return {
-        Action.HIDE: lambda moderator, reason: services.hide_article(article, moderator, reason),
-        Action.UNHIDE: lambda moderator, reason: services.unhide_article(
-            article, moderator, reason
-        ),
-        Action.DELETE: lambda moderator, reason: services.delete_article(
-            article, moderator, reason
-        ),
+        Action.HIDE: partial(services.hide_article, article),
+        Action.UNHIDE: partial(services.unhide_article, article),
+        Action.DELETE: partial(services.delete_article, article),
     }
 
 
 def _on_comment(comment: Comment) -> dict[Action, Perform]:
     return {
-        Action.HIDE: lambda moderator, reason: services.hide_comment(comment, moderator, reason),
-        Action.UNHIDE: lambda moderator, reason: services.unhide_comment(
-            comment, moderator, reason
-        ),
-        Action.DELETE: lambda moderator, reason: services.delete_comment(
-            comment, moderator, reason
-        ),
+        Action.HIDE: partial(services.hide_comment, comment),
+        Action.UNHIDE: partial(services.unhide_comment, comment),
+        Action.DELETE: partial(services.delete_comment, comment),
     }
 
 
@@ -200,18 +193,19 @@ def resolve_report(report_id: int):
     else:
         label, actions = _comment_label(report.comment), _on_comment(report.comment)
 
-    def dismiss(moderator: Moderator, reason: str) -> None:
-        services.dismiss_report(report, moderator, reason)
-
-    choices = {Action.HIDE: actions[Action.HIDE], Action.DELETE: actions[Action.DELETE]}
-    return _act(label, {**choices, Action.DISMISS: dismiss}, done_url=url_for(".reports"))
+    choices: dict[Action, Perform] = {
+        Action.HIDE: actions[Action.HIDE],
+        Action.DELETE: actions[Action.DELETE],
+        Action.DISMISS: partial(services.dismiss_report, report),
+    }
+    return _act(label, choices, done_url=url_for(".reports"))
 
 
 @blueprint.post("/users/<int:user_id>")
 def moderate_user(user_id: int):
     user: User = user_by_id_or_404(user_id)
     actions: dict[Action, Perform] = {
-        Action.SUSPEND: lambda moderator, reason: services.suspend_user(user, moderator, reason),
-        Action.RESTORE: lambda moderator, reason: services.restore_user(user, moderator, reason),
+        Action.SUSPEND: partial(services.suspend_user, user),
+        Action.RESTORE: partial(services.restore_user, user),
     }
     return _act(user.username, actions, done_url=url_for(".users", q=user.username))

@@ -93,10 +93,6 @@ class Report(db.Model):  # type: ignore[name-defined]
     def is_open(self) -> bool:
         return self.resolved_at is None
 
-    @property
-    def target(self) -> Target:
-        return Target.ARTICLE if self.comment_id is None else Target.COMMENT
-
     @classmethod
     def by_id_or_404(cls, report_id: int) -> "Report":
         report = db.session.get(cls, report_id)

@@ -75,7 +75,7 @@ def comment_label(comment: Comment) -> str:
     """Return how the audit log names a comment: its author and the start of its body."""
     body = " ".join(comment.body.split())
     if len(body) > COMMENT_LABEL_CHARACTERS:
-        body = body[:COMMENT_LABEL_CHARACTERS] + "…"
+        body = body[:COMMENT_LABEL_CHARACTERS].rstrip() + "…"
     return f"{comment.author.username}: {body}"
 
 

@@ -139,6 +139,20 @@ def test_dismissing_resolves_every_open_report_of_the_item(admin_client, reporte
     assert audit_entries()[0][2:] == ("dismiss", "article", "Cheap pills", "it is fine")
 
 
+def test_dismissing_a_comments_reports_names_the_comment_by_its_start(
+    admin_client, make_article, make_comment, make_user
+):
+    comment = make_comment(make_article(), make_user("talker"), body="word " * 40)
+    services.file_report(make_user(), comment.article, comment, "too long")
+    report = db.session.scalar(select(Report))
+
+    post(admin_client, f"/admin/reports/{report.id}", action="dismiss", reason="fine")
+
+    [entry] = audit_entries()
+    assert entry[2:4] == ("dismiss", "comment")
+    assert entry[4] == "talker: " + ("word " * 16).strip() + "…"
+
+
 def test_an_action_without_a_reason_shows_its_form_again(admin_client, reported):
     article, _comment = reported
 
