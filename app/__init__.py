@@ -17,6 +17,8 @@ from app.commands import register_commands
 from app.database import configure_engines, register_database
 from app.errors import register_error_handlers
 from app.extensions import cors, csrf, db, migrate, redis_client
+from app.moderation.admin import blueprint as admin_pages
+from app.moderation.views import blueprint as reports_pages
 from app.profiles.views import blueprint as profiles_pages
 from app.web.health import blueprint as health
 from app.web.idempotency import REPLAYED_HEADER
@@ -109,8 +111,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api)
     app.register_blueprint(health)
     app.register_blueprint(feeds)
-    for pages in (auth_pages, profiles_pages, articles_pages, comments_pages):
+    for pages in (auth_pages, profiles_pages, articles_pages, comments_pages, reports_pages):
         app.register_blueprint(pages)
+    app.register_blueprint(admin_pages)
     # The API reads only the Authorization header, never the session cookie, so a forged
     # cross-site request carries no credentials there. Nested blueprints are exempted by name.
     for name, blueprint in app.blueprints.items():

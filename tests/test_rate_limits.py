@@ -310,6 +310,25 @@ def test_editing_a_comment_counts_as_a_write_in_the_api_and_on_the_pages(
     assert db.session.get(Comment, comment_id).body == "third"
 
 
+def test_reports_count_against_the_same_write_limit(
+    limited_app, make_user, make_article, auth_headers
+):
+    reader = make_user()
+    first, second = make_article(), make_article()
+    client = limited_app(RATELIMIT_WRITES_PER_USER="1/minute").test_client()
+    body = {"report": {"reason": "spam"}}
+
+    reported = client.post(
+        f"/api/v1/articles/{first.slug}/reports", json=body, headers=auth_headers(reader)
+    )
+    again = client.post(
+        f"/api/v1/articles/{second.slug}/reports", json=body, headers=auth_headers(reader)
+    )
+
+    assert reported.status_code == 201
+    assert_api_rate_limited(again)
+
+
 def test_anonymous_writes_answer_as_before(limited_app, make_article):
     article = make_article()
     client = limited_app(RATELIMIT_WRITES_PER_USER="1/minute").test_client()

@@ -33,6 +33,7 @@ from app.articles.schemas import (
     PageQuery,
     TagListOut,
 )
+from app.moderation.schemas import ReportCreate, ReportOut
 from app.users.schemas import ProfileOut, UserLogin, UserOut, UserRegister, UserUpdate
 from app.web.http import WRITE_METHODS
 from app.web.idempotency import HEADER as IDEMPOTENCY_HEADER
@@ -93,6 +94,7 @@ USER = envelope("user", UserOut)
 PROFILE = envelope("profile", ProfileOut)
 ARTICLE = envelope("article", ArticleOut)
 COMMENT = envelope("comment", CommentOut)
+REPORT = envelope("report", ReportOut)
 
 OPERATIONS: dict[str, Operation] = {
     "api.auth_api.register": Operation(
@@ -164,15 +166,23 @@ OPERATIONS: dict[str, Operation] = {
     "api.comments_api.delete_comment": Operation(
         "Delete a comment", "Comments", 204, auth=Auth.REQUIRED, errors=(403,)
     ),
+    "api.reports_api.report_article": Operation(
+        "Report an article to the moderators (our addition)", "Reports", 201, REPORT,
+        Auth.REQUIRED, body=envelope("report", ReportCreate), errors=(403, 409),
+    ),
+    "api.reports_api.report_comment": Operation(
+        "Report a comment to the moderators (our addition)", "Reports", 201, REPORT,
+        Auth.REQUIRED, body=envelope("report", ReportCreate), errors=(403, 409),
+    ),
     "api.openapi_document": Operation("This OpenAPI document", "Documentation", 200),
 }  # fmt: skip
 
 ERROR_RESPONSES = {
     400: ("BadRequest", "The body is not a JSON object with the expected member"),
     401: ("Unauthorized", "The token is missing, malformed, expired or revoked"),
-    403: ("Forbidden", "Only the author may do this"),
+    403: ("Forbidden", "Only the author may do this (a report: anyone else only)"),
     404: ("NotFound", "No such resource"),
-    409: ("Conflict", "A request with this Idempotency-Key is still in progress"),
+    409: ("Conflict", "This Idempotency-Key is still in progress, or the report is open already"),
     413: ("ContentTooLarge", "The request body is larger than the server accepts"),
     422: ("UnprocessableContent", "Invalid fields; each field names its messages"),
     429: ("TooManyRequests", "Rate limited; retry after Retry-After seconds"),

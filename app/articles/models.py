@@ -6,6 +6,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
+    ColumnElement,
     Computed,
     Date,
     DateTime,
@@ -123,6 +124,8 @@ class Article(db.Model):  # type: ignore[name-defined]
     published: Mapped[bool] = mapped_column(default=True, server_default=true())
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     word_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    # Set while moderators hide the article (app/moderation): listed nowhere, counted nowhere.
+    hidden_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Written in batches from the views counted in Redis (app/articles/popularity.py).
     views_count: Mapped[int] = mapped_column(BigInteger, server_default=text("0"), deferred=True)
     # Kept by the database as favorites and tags are written (migration 0007's triggers),
@@ -157,8 +160,12 @@ class Article(db.Model):  # type: ignore[name-defined]
             raise no_article_with(slug)
         return article
 
+    @property
+    def hidden(self) -> bool:
+        return self.hidden_at is not None
+
     def visible_to(self, reader: User | None) -> bool:
-        return is_visible(self.published, self.author_id, reader)
+        return is_visible(self.published, self.hidden, self.author_id, reader)
 
     def publish(self, published: bool, at: datetime | None = None) -> None:
         """Publish the article (at that moment, now by default), or make it a draft again;
@@ -172,9 +179,18 @@ class Article(db.Model):  # type: ignore[name-defined]
         return db.session.scalar(select(exists().where(cls.slug == slug))) or False
 
 
-def is_visible(published: bool, author_id: int, reader: User | None) -> bool:
-    """Return whether reader may see an article: a published one, or a draft of their own."""
-    return published or (reader is not None and reader.id == author_id)
+def listed(source) -> ColumnElement[bool]:
+    """Return a SQL boolean: is the article in source (the table, or a page of it) one the
+    lists show, published and not hidden. The kept counts count the same (migration 0013)."""
+    return source.c.published & source.c.hidden_at.is_(None)
+
+
+def is_visible(published: bool, hidden: bool, author_id: int, reader: User | None) -> bool:
+    """Return whether reader may see an article: a listed one, their own (a draft, or hidden
+    by moderators), or a hidden one when they are an admin."""
+    if reader is not None and (reader.id == author_id or (hidden and reader.is_admin)):
+        return True
+    return published and not hidden
 
 
 def no_article_with(slug: str) -> NotFound:

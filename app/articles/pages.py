@@ -49,7 +49,9 @@ def render_article_page(
         "articles/article.html",
         article=article,
         body=render_markdown(article.body or ""),
-        comments=comments_on(article.id, reader and reader.id),
+        comments=comments_on(
+            article.id, reader and reader.id, with_hidden=bool(reader and reader.is_admin)
+        ),
         comment=comment,
         errors=errors or {},
     )

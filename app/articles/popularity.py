@@ -23,7 +23,7 @@ from sqlalchemy import Connection, bindparam, func, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app import cache
-from app.articles.models import Article, article_views
+from app.articles.models import Article, article_views, listed
 from app.articles.reads import (
     ArticleData,
     ArticlePage,
@@ -189,7 +189,7 @@ def _popular(count: int) -> dict:
     statement = (
         with_author_and_viewer_choices(articles, viewer_id_parameter(False))
         .join(week, week.c.article_id == articles.c.id)
-        .where(articles.c.published)
+        .where(listed(articles))
         .order_by(week.c.week_views.desc(), articles.c.published_at.desc(), articles.c.id.desc())
         .limit(count)
     )

@@ -3,7 +3,8 @@
 What every reader sees of an article alike (ArticleData) is read with one statement per page
 and cached in Redis; the viewer's own part (favorited, following) comes from the same
 statement on a miss, and from one more statement for the whole page on a hit. Lists hold
-published articles only, newest publication first, but for an author's own drafts.
+published articles only, not those moderators hide, newest publication first, but for an
+author's own drafts.
 """
 
 from dataclasses import dataclass, field
@@ -36,6 +37,7 @@ from app.articles.models import (
     counters,
     favorites,
     is_visible,
+    listed,
     no_article_with,
 )
 from app.articles.tags import Tag
@@ -63,14 +65,14 @@ def listing_order(source, *, drafts: bool) -> tuple:
 
 def listing(*, tag=None, author=None, favorited_by=None, feed_of=None, drafts_of=None) -> Select:
     """Return the select of the ids of the articles the filters list, in list order: the
-    published ones, or with drafts_of the drafts of that user (an id). The filters combine,
-    each a value, a bound parameter, or None for no filter."""
+    listed ones (published, not hidden), or with drafts_of the drafts of that user (an id).
+    The filters combine, each a value, a bound parameter, or None for no filter."""
     drafts = drafts_of is not None
     query = select(articles.c.id).order_by(*listing_order(articles, drafts=drafts))
     if drafts:
         query = query.where(articles.c.author_id == drafts_of, ~articles.c.published)
     else:
-        query = query.where(articles.c.published)
+        query = query.where(listed(articles))
     # Names become ids in subqueries PostgreSQL runs once, before the scan: then each article
     # it walks in list order costs one probe of a primary key, however large the tables.
     if tag is not None:
@@ -147,6 +149,7 @@ class ArticleData:
     body: str | None = None
     favorited: bool = False
     snippet: str | None = None
+    hidden: bool = False
 
     @property
     def reading_minutes(self) -> int:
@@ -172,6 +175,7 @@ class ArticleData:
             author=Profile(row.username, row.bio, row.image),
             body=getattr(row, "body", None),
             snippet=getattr(row, "snippet", None),
+            hidden=row.hidden_at is not None,
         )
 
     @classmethod
@@ -189,7 +193,7 @@ class ArticleData:
         )
 
     def visible_to(self, viewer: User | None) -> bool:
-        return is_visible(self.published, self.author_id, viewer)
+        return is_visible(self.published, self.hidden, self.author_id, viewer)
 
 
 @dataclass
@@ -249,6 +253,7 @@ ARTICLE_COLUMNS = (
     "author_id",
     "tag_names",
     "favorites_count",
+    "hidden_at",
 )
 
 

@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 
 from app.articles import services as articles
 from app.articles.comments import services as comments
+from app.moderation import services as moderation
 from app.users import services as users
 from tests import factories
 from tests.browser.actions import VIEWPORTS, new_context, save_screenshot, sign_in, submit
@@ -55,6 +56,7 @@ assert page.get_by_test_id("article-preview").count() == 20, "the first page is 
 OTHER_ARTICLES = 21
 ADA = "ada@example.com"
 BEN = "ben@example.com"
+CLEO = "cleo@example.com"
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,11 @@ VISITS = [
     Visit("drafts", "/profile/ada/drafts", viewer=ADA),
     Visit("search", "/search?q=testing"),
     Visit("editor-preview", "/editor/{slug}", viewer=ADA, then=_preview),
+    Visit("report", "/article/{slug}/report", viewer=BEN),
+    Visit("admin-reports", "/admin/reports", viewer=CLEO),
+    Visit("admin-article", "/admin/articles/{article_id}", viewer=CLEO),
+    Visit("admin-users", "/admin/users", viewer=CLEO),
+    Visit("admin-log", "/admin/log", viewer=CLEO),
     Visit("login", "/login"),
     Visit("register", "/register"),
     Visit("404", "/no-such-page", status=404),
@@ -111,8 +118,8 @@ VISITS = [
 
 @pytest.fixture(scope="module")
 def site(db) -> dict[str, str]:
-    """Make ada's articles, one of them favorited and commented on by ben, who follows her,
-    and by ada, who edited her comment."""
+    """Make ada's articles, one of them favorited, commented on and reported by ben, who
+    follows her, and by ada, who edited her comment; cleo is an admin, who suspended dan."""
     ada = factories.make_user("ada", bio="Writes about testing.\nLikes long walks in stack traces.")
     ben = factories.make_user("ben")
     start = datetime(2026, 1, 5, tzinfo=UTC)
@@ -136,14 +143,20 @@ def site(db) -> dict[str, str]:
     comments.edit_comment(adas, ada, "Thank you! More soon.")
     articles.favorite(article, ben)
     users.follow(ben, ada)
-    return {"slug": article.slug, "comment_id": str(bens.id)}
+    cleo = factories.make_user("cleo")
+    cleo.is_admin = True
+    db.session.commit()
+    moderation.file_report(ben, article, None, "It quotes code without a licence.")
+    moderator = moderation.Moderator.admin(cleo)
+    moderation.suspend_user(factories.make_user("dan"), moderator, "Spam in every comment.")
+    return {"slug": article.slug, "comment_id": str(bens.id), "article_id": str(article.id)}
 
 
 @pytest.fixture(scope="module")
 def sessions(site, browser, live_server) -> dict[str, dict]:
     """Return each reader's signed-in browser state, by email."""
     states = {}
-    for email in (ADA, BEN):
+    for email in (ADA, BEN, CLEO):
         context = new_context(browser, live_server)
         try:
             page = context.new_page()

@@ -282,7 +282,7 @@ def test_promote_makes_the_user_an_admin_and_nothing_else(flask_cli, client, mak
         (["users", "set-password"], ["new password", "tokens"]),
         (["users", "deactivate"], ["Stop USERNAME from signing in", "browser sessions"]),
         (["users", "activate"], ["sign in again"]),
-        (["users", "promote"], ["Make USERNAME an admin", "Nothing in Conduit uses"]),
+        (["users", "promote"], ["Make USERNAME an admin", "Admins moderate", "/admin"]),
         (["security-check"], ["production", "exits with status 1"]),
     ],
 )

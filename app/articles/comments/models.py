@@ -33,6 +33,8 @@ class Comment(db.Model):  # type: ignore[name-defined]
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=posted_at, onupdate=utcnow
     )
+    # Set while moderators hide the comment (app/moderation): only admins see it then.
+    hidden_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     author: Mapped[User] = relationship(lazy="joined", innerjoin=True)
     article: Mapped[Article] = relationship()
@@ -64,6 +66,7 @@ class CommentData:
     updated_at: datetime
     author_id: int
     author: Profile
+    hidden: bool = False
 
     @property
     def edited(self) -> bool:
@@ -80,11 +83,15 @@ class CommentData:
             comment.updated_at,
             comment.author_id,
             author,
+            comment.hidden_at is not None,
         )
 
 
-def comments_on(article_id: int, viewer_id: int | None) -> list[CommentData]:
-    """Return an article's comments as viewer_id sees them, newest first, in one query."""
+def comments_on(
+    article_id: int, viewer_id: int | None, *, with_hidden: bool = False
+) -> list[CommentData]:
+    """Return an article's comments as viewer_id sees them, newest first, in one query;
+    those moderators hid only with_hidden (for admins)."""
     query = (
         select(Comment, is_following(viewer_id, Comment.author_id))
         .join(Comment.author)
@@ -92,6 +99,8 @@ def comments_on(article_id: int, viewer_id: int | None) -> list[CommentData]:
         .where(Comment.article_id == article_id)
         .order_by(Comment.created_at.desc(), Comment.id.desc())
     )
+    if not with_hidden:
+        query = query.where(Comment.hidden_at.is_(None))
     return [
         CommentData.of(comment, bool(following)) for comment, following in db.session.execute(query)
     ]
