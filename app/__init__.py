@@ -5,6 +5,8 @@ from collections.abc import Callable
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app.accounts import notifications as account_jobs
+from app.accounts.views import blueprint as accounts_pages
 from app.api import api
 from app.articles.comments.views import blueprint as comments_pages
 from app.articles.views import blueprint as articles_pages
@@ -15,6 +17,8 @@ from app.commands import register_commands
 from app.database import configure_engines, register_database
 from app.errors import register_error_handlers
 from app.extensions import cors, csrf, db, migrate, redis_client
+from app.jobs import celery_init_app
+from app.mail import tasks as mail_jobs
 from app.profiles.views import blueprint as profiles_pages
 from app.web.health import blueprint as health
 from app.web.json import OrjsonProvider
@@ -24,6 +28,9 @@ from app.web.request_log import configure_logging, register_request_logging
 from app.web.security import register_security_headers
 from app.web.sessions import PagesOnlySessionInterface
 from config import BASE_DIR, INSTANCE_DIR, Config, config_from_environment
+
+# The modules whose Celery tasks every app's workers run (imported to register them).
+JOB_MODULES = (mail_jobs, account_jobs)
 
 
 class Conduit(Flask):
@@ -86,12 +93,13 @@ def register_extensions(app: Flask) -> None:
     cors.init_app(app, resources={r"/api/*": {"origins": app.config["CORS_ORIGINS"]}})
     csrf.init_app(app)
     init_login(app)
+    celery_init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api)
     app.register_blueprint(health)
-    for pages in (auth_pages, profiles_pages, articles_pages, comments_pages):
+    for pages in (auth_pages, accounts_pages, profiles_pages, articles_pages, comments_pages):
         app.register_blueprint(pages)
     # The API reads only the Authorization header, never the session cookie, so a forged
     # cross-site request carries no credentials there. Nested blueprints are exempted by name.

@@ -2,6 +2,7 @@
 
 from flask import Blueprint, current_app, request
 
+from app.accounts.api import blueprint as accounts_api
 from app.api.openapi import build_document
 from app.articles.api import blueprint as articles_api
 from app.articles.comments.api import blueprint as comments_api
@@ -9,7 +10,7 @@ from app.auth.api import blueprint as auth_api
 from app.profiles.api import blueprint as profiles_api
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
-for feature_api in (auth_api, profiles_api, articles_api, comments_api):
+for feature_api in (auth_api, accounts_api, profiles_api, articles_api, comments_api):
     api.register_blueprint(feature_api)
 
 
