@@ -57,6 +57,9 @@ def celery_settings(config: dict) -> dict:
         "broker_transport_options": {
             "socket_connect_timeout": BROKER_CONNECT_TIMEOUT_SECONDS,
             "socket_timeout": 5,
+            # Opening the channel to publish otherwise retries the connection after
+            # broker_connection_timeout more. A worker reconnects by its own loop.
+            "max_retries": 0,
         },
         "broker_connection_timeout": BROKER_CONNECT_TIMEOUT_SECONDS,
         "beat_schedule": {
