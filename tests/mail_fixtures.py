@@ -54,7 +54,7 @@ class Inbox:
     attempts: list[Attempt] = field(default_factory=list)
     refusals: deque[str] = field(default_factory=deque)
 
-    async def handle_DATA(self, _server, _session, envelope) -> str:
+    async def handle_DATA(self, _server, _session, envelope) -> str:  # noqa: N802 (aiosmtpd's name)
         reply = self.refusals.popleft() if self.refusals else "250 Message accepted"
         self.attempts.append(Attempt(time.monotonic(), list(envelope.rcpt_tos), reply))
         if reply.startswith("250"):
