@@ -5,6 +5,7 @@ loses nothing. The retry figures go to test-artifacts/mail-report.txt."""
 import time
 from datetime import timedelta
 from email.message import EmailMessage
+from itertools import pairwise
 
 import pytest
 from sqlalchemy import select
@@ -97,7 +98,7 @@ def test_a_temporary_refusal_is_retried_with_back_off_and_sent_exactly_once(
     assert [attempt.reply[:3] for attempt in inbox.attempts] == ["451", "451", "250"]
     assert (mail.status, mail.attempts) == (SENT, 3)
     times = [attempt.at for attempt in inbox.attempts]
-    delays = [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
+    delays = [later - earlier for earlier, later in pairwise(times)]
     assert delays[0] >= WORKER_RETRY_BASE_SECONDS
     assert delays[1] >= 2 * WORKER_RETRY_BASE_SECONDS
     report(
