@@ -91,6 +91,9 @@ VISITS = [
     Visit("editor-preview", "/editor/{slug}", viewer=ADA, then=_preview),
     Visit("login", "/login"),
     Visit("register", "/register"),
+    Visit("forgot-password", "/forgot-password"),
+    Visit("reset-link-invalid", "/reset-password/no-such-token", status=404),
+    Visit("verify-link-invalid", "/verify-email/no-such-token", status=404),
     Visit("404", "/no-such-page", status=404),
 ]
 
