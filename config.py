@@ -133,6 +133,8 @@ class Config:
         """Raise ConfigError when the settings cannot run this configuration."""
         if not self.SQLALCHEMY_DATABASE_URI:
             raise ConfigError("DATABASE_URL is not set.")
+        if self.MAIL_URL and not self.MAIL_URL.startswith(("smtp://", "smtps://")):
+            raise ConfigError("MAIL_URL must start with smtp:// or smtps://.")
         if self.LOG_LEVEL not in LOG_LEVELS:
             levels = ", ".join(LOG_LEVELS)
             raise ConfigError(f"LOG_LEVEL must be one of {levels}, not {self.LOG_LEVEL!r}.")
