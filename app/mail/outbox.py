@@ -81,7 +81,9 @@ def email_of(mail: OutgoingMail) -> EmailMessage:
     message["Subject"] = mail.subject
     message["Date"] = formatdate(usegmt=True)
     message["Message-ID"] = f"<{digest}.{mail.id}@{domain}>"
-    message.set_content(mail.body)
+    # 8bit keeps each line whole (a link in quoted-printable would be cut by soft breaks);
+    # no line is anywhere near SMTP's 998.
+    message.set_content(mail.body, cte="8bit")
     return message
 
 
