@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 GUNICORN_WORKERS ?= 2
 PYTEST_ARGS ?=
 
-.PHONY: venv dev-venv run test lint typecheck format constraints highlight-css services-up services-down clean bench
+.PHONY: venv dev-venv run worker test lint typecheck format constraints highlight-css services-up services-down clean bench
 
 venv: $(VENV)/.installed-runtime
 dev-venv: $(VENV)/.installed-dev
@@ -37,6 +37,14 @@ run: venv
 	$(VENV)/bin/flask --app wsgi db upgrade
 	$(VENV)/bin/flask --app wsgi seed --if-empty --drafts 3
 	exec $(VENV)/bin/gunicorn --workers $(GUNICORN_WORKERS) --bind 127.0.0.1:8000 wsgi:app
+
+# The Celery worker, with beat for the sweeps and digests: needs REDIS_URL (or
+# CELERY_BROKER_URL) and the DATABASE_URL the web process uses. Without them `make run`
+# runs its jobs in-process and needs no worker.
+worker: venv
+	mkdir -p instance
+	exec $(VENV)/bin/celery -A wsgi:celery_app worker --beat --loglevel INFO \
+		--schedule instance/celerybeat-schedule
 
 # Lint and types first, in seconds; then one shell, so the trap stops the services whatever
 # pytest does, and make exits with pytest's status.

@@ -12,6 +12,7 @@ INSTANCE_DIR = BASE_DIR / "instance"
 load_dotenv(BASE_DIR / ".env")
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+TRUE = ("1", "true", "yes", "on")
 
 
 def _env_list(name: str, default: str) -> list[str]:
@@ -106,11 +107,38 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     # The CSRF token is bound to the session, so it needs no clock of its own.
     WTF_CSRF_TIME_LIMIT = None
+    # Background jobs (app/jobs.py): Celery's broker, REDIS_URL unless set apart. With
+    # neither, jobs run in the process that queues them, right after its commit.
+    CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or REDIS_URL
+    # Outgoing mail (app/mail): smtp://user:password@host:port (?starttls=1 upgrades the
+    # connection) or smtps://... for TLS from the start. Unset, every message is written to
+    # MAIL_OUTBOX_DIR as an .eml file instead, and logged.
+    MAIL_URL = os.environ.get("MAIL_URL")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Conduit <no-reply@localhost>")
+    MAIL_OUTBOX_DIR = os.environ.get("MAIL_OUTBOX_DIR") or str(INSTANCE_DIR / "mail")
+    MAIL_TIMEOUT_SECONDS = float(os.environ.get("MAIL_TIMEOUT_SECONDS", 10))
+    # A message the server refuses for now (4xx, no connection) is tried again after
+    # MAIL_RETRY_BASE_SECONDS, doubling each time, MAIL_MAX_ATTEMPTS times in all; with the
+    # defaults the last try comes about two hours after the first.
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", 8))
+    MAIL_RETRY_BASE_SECONDS = float(os.environ.get("MAIL_RETRY_BASE_SECONDS", 60))
+    # The address links in mail point at; never the request's Host header, which a client
+    # could set to its own site to collect reset links.
+    SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+    # On: an account must confirm its email before it writes (API 403, pages a flash).
+    REQUIRE_VERIFIED_EMAIL = os.environ.get("REQUIRE_VERIFIED_EMAIL", "0").lower() in TRUE
+    # At most one notification mail of each kind per user per this many seconds.
+    NOTIFICATION_WINDOW_SECONDS = int(os.environ.get("NOTIFICATION_WINDOW_SECONDS", 3600))
+    # Mail that a request asks for (password resets, verification links), per address or
+    # account; per client IP they count against RATELIMIT_SIGN_IN_PER_IP.
+    RATELIMIT_MAIL_PER_ACCOUNT = os.environ.get("RATELIMIT_MAIL_PER_ACCOUNT", "3/hour;10/day")
 
     def validate(self) -> None:
         """Raise ConfigError when the settings cannot run this configuration."""
         if not self.SQLALCHEMY_DATABASE_URI:
             raise ConfigError("DATABASE_URL is not set.")
+        if self.MAIL_URL and not self.MAIL_URL.startswith(("smtp://", "smtps://")):
+            raise ConfigError("MAIL_URL must start with smtp:// or smtps://.")
         if self.LOG_LEVEL not in LOG_LEVELS:
             levels = ", ".join(LOG_LEVELS)
             raise ConfigError(f"LOG_LEVEL must be one of {levels}, not {self.LOG_LEVEL!r}.")
@@ -133,6 +161,10 @@ class TestingConfig(Config):
     PASSWORD_HASH_PROFILE = "CHEAPEST"
     # The suite registers many users from one address; tests of the limits switch them on.
     RATELIMIT_ENABLED = False
+    # Jobs run in-process unless a test names a broker (tests/mail starts a real worker);
+    # REDIS_URL is the cache's, emptied after every test.
+    CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL")
+    MAIL_OUTBOX_DIR = str(BASE_DIR / "test-artifacts" / "mail")
 
 
 class ProductionConfig(Config):

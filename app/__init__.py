@@ -6,6 +6,8 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app.accounts import notifications as account_jobs
+from app.accounts.views import blueprint as accounts_pages
 from app.api import api
 from app.articles.comments.views import blueprint as comments_pages
 from app.articles.feeds import blueprint as feeds
@@ -17,6 +19,8 @@ from app.commands import register_commands
 from app.database import configure_engines, register_database
 from app.errors import register_error_handlers
 from app.extensions import cors, csrf, db, migrate, redis_client
+from app.jobs import celery_init_app
+from app.mail import tasks as mail_jobs
 from app.moderation.admin import blueprint as admin_pages
 from app.moderation.views import blueprint as reports_pages
 from app.profiles.views import blueprint as profiles_pages
@@ -33,6 +37,9 @@ from app.web.request_log import (
 from app.web.security import register_security_headers
 from app.web.sessions import PagesOnlySessionInterface
 from config import BASE_DIR, INSTANCE_DIR, Config, config_from_environment
+
+# The modules whose Celery tasks every app's workers run (imported to register them).
+JOB_MODULES = (mail_jobs, account_jobs)
 
 
 class Conduit(Flask):
@@ -95,6 +102,7 @@ def register_extensions(app: Flask) -> None:
     cors.init_app(app, resources={r"/api/*": cors_options(app.config)})
     csrf.init_app(app)
     init_login(app)
+    celery_init_app(app)
 
 
 def cors_options(config: Mapping[str, Any]) -> dict[str, Any]:
@@ -111,7 +119,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api)
     app.register_blueprint(health)
     app.register_blueprint(feeds)
-    for pages in (auth_pages, profiles_pages, articles_pages, comments_pages, reports_pages):
+    pages_blueprints = (auth_pages, accounts_pages, profiles_pages, articles_pages)
+    for pages in (*pages_blueprints, comments_pages, reports_pages):
         app.register_blueprint(pages)
     app.register_blueprint(admin_pages)
     # The API reads only the Authorization header, never the session cookie, so a forged

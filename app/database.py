@@ -28,10 +28,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def insert_if_absent(table: Table, **values: Any) -> None:
-    """Insert one row unless its key exists already, so a retried request cannot duplicate it."""
+def insert_if_absent(table: Table, **values: Any) -> bool:
+    """Insert one row unless its key exists already, so a retried request cannot duplicate
+    it; return whether it was inserted."""
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    db.session.execute(dialect.insert(table).values(**values).on_conflict_do_nothing())
+    statement = dialect.insert(table).values(**values).on_conflict_do_nothing()
+    return bool(db.session.execute(statement).rowcount)  # type: ignore[attr-defined]
 
 
 def engine_options(config: dict) -> dict:

@@ -17,6 +17,9 @@ from app.extensions import redis_client
 from config import TestingConfig
 from tests import factories
 
+# The SMTP server, the Celery worker and the app that queues for it (tests/mail_fixtures.py).
+pytest_plugins = ["tests.mail_fixtures"]
+
 
 class RequestScopedClient(FlaskClient):
     """Runs each request in an app context of its own, as a server does.

@@ -2,6 +2,7 @@ import pytest
 
 import config
 from app import create_app
+from app.jobs import celery_settings
 from config import (
     ConfigError,
     DevelopmentConfig,
@@ -150,3 +151,16 @@ def test_sqlite_connections_get_no_postgresql_connect_arguments(tmp_path):
     sqlite_app = create_app(SQLiteConfig())
 
     assert "connect_args" not in sqlite_app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+
+
+@pytest.mark.parametrize("mail_url", ["http://mail.example", "mail.example:25"])
+def test_a_mail_url_other_than_smtp_is_refused(mail_url):
+    settings = TestingConfig()
+    settings.MAIL_URL = mail_url
+
+    assert_one_line_config_error(settings, "MAIL_URL", "smtp://")
+
+
+def test_without_a_broker_jobs_run_in_the_process_that_queues_them():
+    assert celery_settings({"CELERY_BROKER_URL": None})["task_always_eager"] is True
+    assert celery_settings({"CELERY_BROKER_URL": "redis://h/1"})["task_always_eager"] is False

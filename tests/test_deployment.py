@@ -79,10 +79,23 @@ def exec_form(stage: str, name: str) -> list[str]:
 
 
 def test_compose_runs_the_web_app_with_postgresql_redis_and_a_migrate_step():
-    assert set(SERVICES) == {"web", "migrate", "db", "redis"}
+    assert set(SERVICES) == {"web", "worker", "migrate", "db", "redis"}
     assert SERVICES["db"]["image"].startswith("postgres:16")
     assert SERVICES["redis"]["image"].startswith("redis:7")
     assert SERVICES["web"]["build"] == SERVICES["migrate"]["build"] == "."
+    assert SERVICES["worker"]["build"] == "."
+
+
+def test_the_worker_runs_celery_with_beat_after_the_migration():
+    worker = SERVICES["worker"]
+
+    assert worker["command"][:4] == ["celery", "-A", "wsgi:celery_app", "worker"]
+    assert "--beat" in worker["command"]
+    # The image's code is root's: beat keeps its schedule where user 10001 may write.
+    assert worker["command"][worker["command"].index("--schedule") + 1].startswith("/tmp/")
+    assert worker["depends_on"] == SERVICES["web"]["depends_on"]
+    assert worker["environment"] == SERVICES["web"]["environment"]
+    assert "ports" not in worker
 
 
 def test_web_waits_for_the_migration_and_healthy_backing_services():
@@ -105,7 +118,12 @@ def test_migrate_runs_the_upgrade_once_and_stays_stopped():
 
 @pytest.mark.parametrize(
     ("service", "probe"),
-    [("web", "http://127.0.0.1:8000/healthz"), ("db", "pg_isready"), ("redis", "redis-cli")],
+    [
+        ("web", "http://127.0.0.1:8000/healthz"),
+        ("worker", "inspect ping"),
+        ("db", "pg_isready"),
+        ("redis", "redis-cli"),
+    ],
 )
 def test_every_long_running_service_has_a_healthcheck(service, probe):
     healthcheck = SERVICES[service]["healthcheck"]
@@ -140,7 +158,7 @@ def test_compose_stop_grace_period_outlasts_gunicorns_graceful_timeout(monkeypat
 
 
 def test_compose_runs_production_with_the_operators_secrets():
-    for service in ("web", "migrate"):
+    for service in ("web", "worker", "migrate"):
         environment = SERVICES[service]["environment"]
         assert environment["CONDUIT_CONFIG"] == "production"
         # ${VAR:?message} makes compose refuse to start when the operator has not set it.

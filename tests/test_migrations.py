@@ -148,3 +148,26 @@ def test_downgrade_to_base_then_upgrade_again_on_sqlite(sqlite_app):
 
     upgrade()
     assert table_names() == model_tables()
+
+
+@pytest.mark.parametrize("migrated_app", ["postgres_app", "sqlite_app"])
+def test_accounts_made_before_verification_count_as_verified(migrated_app, request):
+    request.getfixturevalue(migrated_app)
+    upgrade(revision="0011")
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO users (username, email, password_hash, bio, image, created_at,"
+                " updated_at) VALUES ('old', 'old@example.com', 'x', '', '', CURRENT_TIMESTAMP,"
+                " CURRENT_TIMESTAMP)"
+            )
+        )
+
+    upgrade(revision="0012")
+
+    with db.engine.connect() as connection:
+        row = connection.execute(
+            text("SELECT email_verified_at, notify_on_follow, notify_on_comment FROM users")
+        ).one()
+    assert row[0] is not None
+    assert bool(row[1]) and bool(row[2])

@@ -3,6 +3,7 @@ the API reference that draws it."""
 
 from flask import Blueprint, current_app, request
 
+from app.accounts.api import blueprint as accounts_api
 from app.api.docs import blueprint as docs
 from app.api.openapi import build_document
 from app.articles.api import blueprint as articles_api
@@ -12,7 +13,8 @@ from app.moderation.api import blueprint as reports_api
 from app.profiles.api import blueprint as profiles_api
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
-for feature_api in (auth_api, profiles_api, articles_api, comments_api, reports_api):
+feature_apis = (auth_api, accounts_api, profiles_api, articles_api, comments_api, reports_api)
+for feature_api in feature_apis:
     api.register_blueprint(feature_api)
 api.register_blueprint(docs)
 

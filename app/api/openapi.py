@@ -18,6 +18,12 @@ from apispec.ext.marshmallow.common import resolve_schema_instance
 from marshmallow import Schema, fields, validate
 from werkzeug.routing import IntegerConverter, Map, Rule
 
+from app.accounts.schemas import (
+    EmailVerification,
+    NoticeOut,
+    PasswordResetConfirm,
+    PasswordResetRequest,
+)
 from app.articles.comments.schemas import (
     CommentCreate,
     CommentListOut,
@@ -111,6 +117,22 @@ OPERATIONS: dict[str, Operation] = {
     "api.auth_api.update_current_user": Operation(
         "Update the current user", "User and Authentication", 200, USER, Auth.REQUIRED,
         body=envelope("user", UserUpdate),
+    ),
+    "api.accounts_api.request_password_reset": Operation(
+        "Mail a password reset link (our addition); the same answer for any address",
+        "User and Authentication", 202, NoticeOut, body=envelope("user", PasswordResetRequest),
+    ),
+    "api.accounts_api.confirm_password_reset": Operation(
+        "Set a new password with a mailed reset token (our addition); every token ends",
+        "User and Authentication", 204, body=envelope("user", PasswordResetConfirm),
+    ),
+    "api.accounts_api.resend_verification": Operation(
+        "Mail a new email verification link (our addition)", "User and Authentication", 202,
+        NoticeOut, Auth.REQUIRED,
+    ),
+    "api.accounts_api.verify_email": Operation(
+        "Verify an email address with a mailed token (our addition)",
+        "User and Authentication", 204, body=envelope("user", EmailVerification),
     ),
     "api.profiles_api.profile": Operation("Get a profile", "Profile", 200, PROFILE, Auth.OPTIONAL),
     "api.profiles_api.follow": Operation(

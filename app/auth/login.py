@@ -4,6 +4,7 @@ sent, and the signed-in user for the pages."""
 from flask import Flask, flash, g, redirect, request, url_for
 from flask_login import current_user
 
+from app.auth.verified import refuse_unverified_page_write
 from app.errors import Unauthorized
 from app.extensions import login_manager
 from app.users.models import User
@@ -14,6 +15,7 @@ def init_login(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
     login_manager.unauthorized_handler(sign_in_first)
+    app.before_request(refuse_unverified_page_write)
 
 
 def load_user(session_id: str) -> User | None:

@@ -17,6 +17,7 @@ from functools import lru_cache, wraps
 import jwt
 from flask import current_app, g, request
 
+from app.auth.verified import refuse_unverified_api_write
 from app.database import utcnow
 from app.errors import Unauthorized
 from app.users.models import User
@@ -108,6 +109,7 @@ def current_api_user() -> User | None:
     user = user_from_token(token)
     g.user_id = user.id  # for the request log line
     count_write(user.id)
+    refuse_unverified_api_write(user)
     return user
 
 

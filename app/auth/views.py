@@ -74,17 +74,30 @@ def _settings_page(form, errors: dict, status: int = 200):
 @login_required
 def settings():
     user = signed_in_user()
-    form = {"image": user.image, "username": user.username, "bio": user.bio, "email": user.email}
+    form = {
+        "image": user.image,
+        "username": user.username,
+        "bio": user.bio,
+        "email": user.email,
+        "notifyOnFollow": user.notify_on_follow,
+        "notifyOnComment": user.notify_on_comment,
+    }
     return _settings_page(form, {})
+
+
+# A checkbox left unticked sends nothing: on the settings form that means off.
+TOGGLES = ("notifyOnFollow", "notifyOnComment")
 
 
 @blueprint.post("/settings")
 @login_required
 def update_settings():
+    form: dict[str, str | bool] = {**request.form.to_dict()}
+    form |= {toggle: toggle in request.form for toggle in TOGGLES}
     try:
-        user = services.update_settings(signed_in_user(), load(UserUpdate(), request.form))
+        user = services.update_settings(signed_in_user(), load(UserUpdate(), form))
     except ValidationFailed as error:
-        return _settings_page(request.form, error.errors, error.status_code)
+        return _settings_page(form, error.errors, error.status_code)
     login_user(user)  # a new password revoked the old session id; this one stays signed in
     flash("Your settings are saved.", "success")
     return redirect(url_for("profiles.profile", username=user.username))

@@ -68,6 +68,12 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
     is_admin: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Every API token carries the version it was issued at; raising it revokes them all.
     token_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # None until the owner opens the link mailed to the address (app/accounts); accounts
+    # that existed before verification did count as verified.
+    email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Whether to mail a digest of new followers, and of comments on the user's articles.
+    notify_on_follow: Mapped[bool] = mapped_column(default=True, server_default=true())
+    notify_on_comment: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
@@ -91,6 +97,10 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
         if not self.password_hash.startswith(ARGON2_PREFIX):
             return True
         return password_hasher().check_needs_rehash(self.password_hash)
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     def revoke_tokens(self) -> None:
         """Make every API token and browser session issued to this user so far invalid."""

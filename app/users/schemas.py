@@ -106,6 +106,8 @@ class UserUpdate(BaseSchema):
     password = fields.String(allow_none=True, validate=_password_rules_unless_empty)
     bio = text(max_length=2000, allow_blank=True, allow_none=True)
     image = image_field()
+    notify_on_follow = fields.Boolean(data_key="notifyOnFollow")
+    notify_on_comment = fields.Boolean(data_key="notifyOnComment")
 
     @post_load
     def drop_blank_password_and_clear_nulls(self, data: dict, **_kwargs) -> dict:
@@ -126,6 +128,11 @@ class UserOut(BaseSchema):
     username = fields.String(attribute="user.username")
     bio = fields.String(attribute="user.bio")
     image = fields.String(attribute="user.image")
+    email_verified = fields.Boolean(attribute="user.email_verified", data_key="emailVerified")
+    notify_on_follow = fields.Boolean(attribute="user.notify_on_follow", data_key="notifyOnFollow")
+    notify_on_comment = fields.Boolean(
+        attribute="user.notify_on_comment", data_key="notifyOnComment"
+    )
 
     @post_dump
     def default_image(self, data: dict, **_kwargs) -> dict:

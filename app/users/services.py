@@ -5,6 +5,8 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from app import cache
+from app.accounts import notifications
+from app.accounts.services import queue_verification
 from app.database import insert_if_absent
 from app.errors import Unauthorized, ValidationFailed
 from app.extensions import db
@@ -39,6 +41,7 @@ def register(username: str, email: str, password: str, *, is_admin: bool = False
     user = User(username=username, email=email, is_admin=is_admin)
     user.set_password(password)
     db.session.add(user)
+    queue_verification(user)
     _commit_unique(username, email)
     return user
 
@@ -62,14 +65,19 @@ def authenticate(email: str, password: str) -> User:
 
 
 def update_settings(user: User, changes: dict) -> User:
-    """Apply the validated changes to user and return it."""
+    """Apply the validated changes to user and return it; a new email must be verified."""
     _ensure_unique(changes.get("username"), changes.get("email"), except_id=user.id)
     password = changes.pop("password", None)
     if password is not None:
         user.set_password(password)
         user.revoke_tokens()
+    new_email = changes.get("email", user.email).lower() != user.email.lower()
     for field, value in changes.items():
         setattr(user, field, value)
+    if new_email:
+        user.email_verified_at = None
+        queue_verification(user)
+    notifications.drop_switched_off(user)
     _commit_unique(changes.get("username"), changes.get("email"), except_id=user.id)
     cache.profile_changed()
     return user
@@ -112,7 +120,8 @@ def follow(follower: User, followed: User) -> None:
     """Make follower follow followed; following twice changes nothing."""
     if follower.id == followed.id:
         raise ValidationFailed({"profile": ["cannot follow yourself"]})
-    insert_if_absent(follows, follower_id=follower.id, followed_id=followed.id)
+    if insert_if_absent(follows, follower_id=follower.id, followed_id=followed.id):
+        notifications.record_follow(follower, followed)
     db.session.commit()
     cache.follows_changed(follower.id)
 
@@ -123,5 +132,6 @@ def unfollow(follower: User, followed: User) -> None:
             follows.c.follower_id == follower.id, follows.c.followed_id == followed.id
         )
     )
+    notifications.forget_follow(follower, followed)
     db.session.commit()
     cache.follows_changed(follower.id)

@@ -40,6 +40,7 @@ class RateLimits:
     sign_in_per_account: list[RateLimitItem]
     writes_per_user: list[RateLimitItem]
     previews_per_user: list[RateLimitItem]
+    mail_per_account: list[RateLimitItem]
     shared: MovingWindowRateLimiter
     local: MovingWindowRateLimiter
 
@@ -85,6 +86,7 @@ def rate_limits_for(config: dict) -> RateLimits:
         sign_in_per_account=parse_many(config["RATELIMIT_SIGN_IN_PER_ACCOUNT"]),
         writes_per_user=parse_many(config["RATELIMIT_WRITES_PER_USER"]),
         previews_per_user=parse_many(config["RATELIMIT_PREVIEWS_PER_USER"]),
+        mail_per_account=parse_many(config["RATELIMIT_MAIL_PER_ACCOUNT"]),
         shared=MovingWindowRateLimiter(storage),
         local=MovingWindowRateLimiter(MemoryStorage()),
     )
@@ -150,6 +152,17 @@ def sign_in_limited(action: str) -> Callable:
         return wrapper
 
     return decorate
+
+
+def limit_mail(action: str, account: str) -> None:
+    """Count a request that has mail sent to account (an address, a user id) per client IP
+    and per account; raise RateLimited past a limit, for unknown addresses alike."""
+    limits = _limits()
+    if limits is None:
+        return
+    limits.hit(limits.sign_in_per_ip, f"{action}/ip/{client_ip()}", fall_back=True)
+    digest = hashlib.sha256(account.strip().lower().encode()).hexdigest()
+    limits.hit(limits.mail_per_account, f"{action}/account/{digest}", fall_back=True)
 
 
 def count_write(user_id: int) -> None:

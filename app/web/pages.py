@@ -6,7 +6,7 @@ from math import ceil
 from typing import Any
 from urllib.parse import unquote, urlencode, urlsplit
 
-from flask import Flask, request, url_for
+from flask import Flask, current_app, request, url_for
 from marshmallow import ValidationError, fields, validate
 
 from app.errors import NotFound
@@ -45,6 +45,18 @@ def safe_next_url(target: str | None, default: str = HOME) -> str:
         if once_more == decoded:
             return target
         decoded = once_more
+
+
+def site_url(endpoint: str, **values: Any) -> str:
+    """Return the absolute URL of endpoint on SITE_URL, inside or outside a request.
+
+    Links in mail use it: the request's own Host header is the client's to choose.
+    """
+    site = urlsplit(current_app.config["SITE_URL"])
+    adapter = current_app.url_map.bind(
+        site.netloc, script_name=site.path or "/", url_scheme=site.scheme or "https"
+    )
+    return adapter.build(endpoint, values, force_external=True)
 
 
 class PageArgs(BaseSchema):

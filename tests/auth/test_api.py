@@ -8,6 +8,9 @@ from app.users.models import User
 from tests.contract import DEFAULT_AVATAR_URL
 from tests.factories import DEFAULT_PASSWORD
 
+# Our additions to the RealWorld user (tests/contract.py), in the order they are sent.
+OUR_USER_ORDER = ["emailVerified", "notifyOnFollow", "notifyOnComment"]
+
 REGISTER = "/api/v1/users"
 LOGIN = "/api/v1/users/login"
 VALID = {"username": "jake", "email": "jake@jake.jake", "password": "jakejake1"}
@@ -37,11 +40,12 @@ def test_register_answers_201_with_the_user_and_a_token(client, db):
 
     assert response.status_code == 201
     user = response.json["user"]
-    assert list(user) == ["email", "token", "username", "bio", "image"]
+    assert list(user) == ["email", "token", "username", "bio", "image", *OUR_USER_ORDER]
     assert user["email"] == "jake@jake.jake"
     assert user["username"] == "jake"
     assert user["bio"] == ""
     assert user["image"] == DEFAULT_AVATAR_URL
+    assert user["emailVerified"] is False
     assert isinstance(user["token"], str)
     assert user_from_token(user["token"]).username == "jake"
 
@@ -286,7 +290,7 @@ def test_login_answers_200_with_the_user_and_a_fresh_token(client, db, make_user
 
     assert response.status_code == 200
     user = response.json["user"]
-    assert list(user) == ["email", "token", "username", "bio", "image"]
+    assert list(user) == ["email", "token", "username", "bio", "image", *OUR_USER_ORDER]
     assert user["username"] == "jake"
     assert user["email"] == "jake@jake.jake"
     assert user["bio"] == "I work at statefarm"

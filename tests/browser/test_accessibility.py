@@ -112,6 +112,9 @@ VISITS = [
     Visit("admin-log", "/admin/log", viewer=CLEO),
     Visit("login", "/login"),
     Visit("register", "/register"),
+    Visit("forgot-password", "/forgot-password"),
+    Visit("reset-link-invalid", "/reset-password/no-such-token", status=404),
+    Visit("verify-link-invalid", "/verify-email/no-such-token", status=404),
     Visit("404", "/no-such-page", status=404),
 ]
 

@@ -74,6 +74,9 @@ def test_current_user_answers_the_user_and_the_token_presented(client, make_user
             "username": "jake",
             "bio": "bio",
             "image": "https://a.io/j.png",
+            "emailVerified": False,
+            "notifyOnFollow": True,
+            "notifyOnComment": True,
         }
     }
     assert "password" not in response.get_data(as_text=True)

@@ -54,7 +54,7 @@ def test_create_with_a_password_makes_a_user_who_can_sign_in(flask_cli, client):
     result = flask_cli("users", "create", "jake", "jake@example.com", "--password", NEW_PASSWORD)
 
     assert result.exit_code == 0, result.output
-    assert result.output == "Created jake <jake@example.com> as a user.\n"
+    assert result.stdout == "Created jake <jake@example.com> as a user.\n"
     user = fresh("jake")
     assert user.email == "jake@example.com"
     assert user.is_active and not user.is_admin
@@ -90,7 +90,7 @@ def test_create_with_admin_makes_an_admin(flask_cli):
     )
 
     assert result.exit_code == 0, result.output
-    assert result.output == "Created boss <boss@example.com> as an admin.\n"
+    assert result.stdout == "Created boss <boss@example.com> as an admin.\n"
     assert fresh("boss").is_admin
 
 

@@ -1,6 +1,7 @@
 """Use cases that change comments: add, edit and delete."""
 
 from app import cache
+from app.accounts.notifications import record_comment
 from app.articles.comments.models import Comment
 from app.articles.models import Article
 from app.extensions import db
@@ -11,6 +12,7 @@ def add_comment(article: Article, author: User, body: str) -> Comment:
     """Create and return a comment by author on article."""
     comment = Comment(article=article, author=author, body=body)
     db.session.add(comment)
+    record_comment(comment)
     db.session.commit()
     cache.comments_changed(article.slug)
     return comment
