@@ -1,6 +1,7 @@
 """The application factory: it wires things up and does nothing else."""
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -16,6 +17,7 @@ from app.database import configure_engines, register_database
 from app.errors import register_error_handlers
 from app.extensions import cors, csrf, db, migrate, redis_client
 from app.profiles.views import blueprint as profiles_pages
+from app.replicas import on_primary_if_replica_fails, register_replicas
 from app.web.health import blueprint as health
 from app.web.json import OrjsonProvider
 from app.web.limits import register_rate_limits
@@ -36,6 +38,11 @@ class Conduit(Flask):
 
     def ensure_sync(self, func: Callable) -> Callable:
         return func
+
+    def dispatch_request(self) -> Any:
+        """Flask's dispatch, run once more from the primary if a read replica fails under a
+        safe request (app.replicas)."""
+        return on_primary_if_replica_fails(super().dispatch_request)
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -80,6 +87,7 @@ def register_extensions(app: Flask) -> None:
     configure_engines(app.config)
     db.init_app(app)
     register_database(app)
+    register_replicas(app)
     redis_client.init_app(app)
     register_cache(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
