@@ -179,8 +179,10 @@ class HAProxy:
     """HAProxy over HTTP, round robin over the nodes, which it checks on /healthz.
 
     A request that cannot reach a node (refused: it is stopping or gone) goes to another
-    (retry-on conn-failure, option redispatch); a GET whose node closes on it without an
-    answer is sent again too, never a write, which may have been carried out.
+    (retry-on conn-failure, option redispatch). One whose node closes on it without an
+    answer (a stopping node's backlog is reset when its last worker exits) is sent again
+    only if that is safe: a GET or HEAD, or a POST with an Idempotency-Key, which the app
+    answers once however often it comes (app/web/idempotency.py).
     """
 
     def __init__(self, port: int, node_ports: list[int], directory: Path):
@@ -214,7 +216,9 @@ frontend conduit
 
 backend nodes
     balance roundrobin
-    http-request disable-l7-retry unless METH_GET || METH_HEAD
+    acl safe_to_resend method GET HEAD
+    acl safe_to_resend req.hdr(Idempotency-Key) -m found
+    http-request disable-l7-retry unless safe_to_resend
     option httpchk
     http-check send meth GET uri /healthz ver HTTP/1.1 hdr Host 127.0.0.1
     http-check expect status 200

@@ -19,6 +19,8 @@ from tests import factories
 from tests.cluster.conftest import DEAD_PORT
 from tests.conftest import RequestScopedClient
 
+pytestmark = pytest.mark.cluster
+
 DATABASE = "conduit_routing"
 API = "/api/v1"
 # The replicas' own check, which every pick may run: not an answer to the request.
