@@ -150,3 +150,20 @@ def test_sqlite_connections_get_no_postgresql_connect_arguments(tmp_path):
     sqlite_app = create_app(SQLiteConfig())
 
     assert "connect_args" not in sqlite_app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+
+
+def test_replicas_need_postgresql_for_the_primary_and_the_replicas():
+    settings = production(database_url="sqlite:///conduit.sqlite3")
+    settings.DATABASE_REPLICA_URLS = ["postgresql+psycopg2://conduit@replica/conduit"]
+
+    assert_one_line_config_error(settings, "DATABASE_REPLICA_URLS", "PostgreSQL")
+
+
+def test_replicas_need_a_read_your_writes_window_longer_than_their_lag():
+    settings = production()
+    settings.DATABASE_REPLICA_URLS = ["postgresql+psycopg2://conduit@replica/conduit"]
+    settings.DATABASE_REPLICA_MAX_LAG_SECONDS = 5
+    settings.READ_YOUR_WRITES_SECONDS = 5
+
+    assert_one_line_config_error(settings, "READ_YOUR_WRITES_SECONDS", "MAX_LAG")
+
