@@ -166,4 +166,3 @@ def test_replicas_need_a_read_your_writes_window_longer_than_their_lag():
     settings.READ_YOUR_WRITES_SECONDS = 5
 
     assert_one_line_config_error(settings, "READ_YOUR_WRITES_SECONDS", "MAX_LAG")
-

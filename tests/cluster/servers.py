@@ -48,6 +48,11 @@ def require_free(port: int, what: str) -> None:
         raise RuntimeError(f"port {port} for {what} is taken: a server left by an earlier run?")
 
 
+def require_installed(program: Path) -> None:
+    if not program.exists():
+        raise RuntimeError(f"{program} is missing: scripts/services.sh start installs it")
+
+
 def owned_directory(prefix: str) -> Path:
     """Return a new directory under /tmp that the postgres user owns when we are root."""
     directory = Path(tempfile.mkdtemp(prefix=prefix))
@@ -148,8 +153,7 @@ logfile = {self.directory}/pgbouncer.log
 
     def start(self) -> None:
         require_free(self.port, "PgBouncer")
-        if not PGBOUNCER.exists():
-            raise RuntimeError("PgBouncer is missing: apt-get install -y pgbouncer")
+        require_installed(PGBOUNCER)
         config = self.directory / "pgbouncer.ini"
         config.write_text(self.config())
         (self.directory / "userlist.txt").write_text(f'"{PG_USER}" ""\n')
@@ -193,7 +197,7 @@ class HAProxy:
 
     def config(self) -> str:
         servers = "\n".join(
-            f"    server node{number} 127.0.0.1:{port} check inter 300ms fall 1 rise 2"
+            f"    server node{number} 127.0.0.1:{port} check inter 500ms fall 2 rise 1"
             for number, port in enumerate(self.node_ports)
         )
         return f"""\
@@ -203,6 +207,8 @@ global
 defaults
     mode http
     timeout connect 1s
+    # A check may wait behind a sign-in's password hash on a busy node.
+    timeout check 2s
     timeout client 30s
     timeout server 30s
     retries 3
@@ -227,8 +233,7 @@ backend nodes
 
     def start(self) -> None:
         require_free(self.port, "HAProxy")
-        if not HAPROXY.exists():
-            raise RuntimeError("HAProxy is missing: apt-get install -y haproxy")
+        require_installed(HAPROXY)
         config = self.directory / "haproxy.cfg"
         config.write_text(self.config())
         subprocess.run([str(HAPROXY), "-c", "-q", "-f", str(config)], check=True, timeout=10)
