@@ -23,6 +23,7 @@ from tests.faults.servers import (
 REPLICATION_USER = "replicator"
 PGBOUNCER = Path("/usr/sbin/pgbouncer")
 HAPROXY = Path("/usr/sbin/haproxy")
+PORT_FREE_SECONDS = 15
 
 
 def port_is_free(port: int) -> bool:
@@ -44,8 +45,13 @@ def listens(port: int) -> bool:
 
 
 def require_free(port: int, what: str) -> None:
-    if not port_is_free(port):
-        raise RuntimeError(f"port {port} for {what} is taken: a server left by an earlier run?")
+    """Return once nothing holds port; the ports sit in Linux's ephemeral range, so a
+    client's outgoing connection may hold one for a moment."""
+    try:
+        wait_for(lambda: port_is_free(port), PORT_FREE_SECONDS, f"port {port} free")
+    except TimeoutError as error:
+        message = f"port {port} for {what} is taken: a server left by an earlier run?"
+        raise RuntimeError(message) from error
 
 
 def require_installed(program: Path) -> None:
@@ -183,7 +189,7 @@ class HAProxy:
     """HAProxy over HTTP, round robin over the nodes, which it checks on /healthz.
 
     A request that cannot reach a node (refused: it is stopping or gone) goes to another
-    (retry-on conn-failure, option redispatch). One whose node closes on it without an
+    (retry-on conn-failure, option redispatch). One whose node closes on it without a whole
     answer (a stopping node's backlog is reset when its last worker exits) is sent again
     only if that is safe: a GET or HEAD, or a POST with an Idempotency-Key, which the app
     answers once however often it comes (app/web/idempotency.py).
@@ -203,9 +209,12 @@ class HAProxy:
         return f"""\
 global
     maxconn 1000
+    log stdout format raw local0
 
 defaults
     mode http
+    log global
+    option httplog
     timeout connect 1s
     # A check may wait behind a sign-in's password hash on a busy node.
     timeout check 2s
@@ -213,7 +222,7 @@ defaults
     timeout server 30s
     retries 3
     option redispatch 1
-    retry-on conn-failure empty-response
+    retry-on conn-failure empty-response junk-response
     option forwardfor
 
 frontend conduit
@@ -245,6 +254,11 @@ backend nodes
                 start_new_session=True,
             )
         wait_for(lambda: listens(self.port), START_SECONDS, "HAProxy listening")
+
+    def log_lines(self, status: int) -> list[str]:
+        """Return the lines HAProxy logged for requests it answered with status."""
+        log = (self.directory / "haproxy.log").read_text(errors="replace")
+        return [line for line in log.splitlines() if f" {status} " in line]
 
     def stop(self) -> None:
         if self.process is not None:

@@ -224,7 +224,7 @@ def test_three_nodes_share_every_write_and_outlast_a_node_and_the_replica(
     assert not load.crashes
     assert not load.unseen
     unclean = [str(reply) for reply in faults if reply.status not in (200, 201, 503)]
-    assert not unclean
+    assert not unclean, deployment.balancer.log_lines(502)
     stored = {slug for (slug,) in primary.query("SELECT slug FROM articles", DATABASE)}
     assert set(load.articles) <= stored
     said = {number for (number,) in primary.query("SELECT id FROM comments", DATABASE)}
