@@ -5,6 +5,7 @@ directory of its own, listens on 127.0.0.1 only, and is stopped by its own PID."
 
 import os
 import pwd
+import re
 import shutil
 import socket
 import subprocess
@@ -24,6 +25,8 @@ REPLICATION_USER = "replicator"
 PGBOUNCER = Path("/usr/sbin/pgbouncer")
 HAPROXY = Path("/usr/sbin/haproxy")
 PORT_FREE_SECONDS = 15
+# httplog's connection counts, actconn/feconn/beconn/srv_conn/retries ("+" if redispatched).
+RETRIES_FIELD = re.compile(r" \d+/\d+/\d+/\d+/\+?(\d+) \d+/\d+ ")
 
 
 def port_is_free(port: int) -> bool:
@@ -257,8 +260,14 @@ backend nodes
 
     def log_lines(self, status: int) -> list[str]:
         """Return the lines HAProxy logged for requests it answered with status."""
-        log = (self.directory / "haproxy.log").read_text(errors="replace")
-        return [line for line in log.splitlines() if f" {status} " in line]
+        return [line for line in self.log().splitlines() if f" {status} " in line]
+
+    def resent(self) -> int:
+        """Return how many requests HAProxy sent more than once (httplog's retries field)."""
+        return sum(int(retries) > 0 for retries in RETRIES_FIELD.findall(self.log()))
+
+    def log(self) -> str:
+        return (self.directory / "haproxy.log").read_text(errors="replace")
 
     def stop(self) -> None:
         if self.process is not None:
