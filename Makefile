@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 GUNICORN_WORKERS ?= 2
 PYTEST_ARGS ?=
 
-.PHONY: venv dev-venv run worker test lint typecheck format constraints highlight-css services-up services-down clean bench
+.PHONY: venv dev-venv run worker test test-cluster lint typecheck format constraints highlight-css services-up services-down clean bench
 
 venv: $(VENV)/.installed-runtime
 dev-venv: $(VENV)/.installed-dev
@@ -53,6 +53,14 @@ test: lint typecheck
 	scripts/services.sh start; \
 	eval "$$(scripts/services.sh env)"; \
 	CONDUIT_CONFIG=testing $(PY) -m pytest --cov=app --cov=config --cov-report=term-missing:skip-covered --cov-fail-under=90 $(PYTEST_ARGS)
+
+# Only the several-node tests (a replica, PgBouncer, three nodes, HAProxy on ports
+# 57000-57099), which `make test` runs too; `-s` prints the load's figures.
+test-cluster: dev-venv
+	trap 'scripts/services.sh stop' EXIT; \
+	scripts/services.sh start; \
+	eval "$$(scripts/services.sh env)"; \
+	CONDUIT_CONFIG=testing $(PY) -m pytest -m cluster -s $(PYTEST_ARGS) tests/cluster
 
 # Its own PostgreSQL and Redis (other ports, state in bench/.services/), so it can run beside
 # `make test`; BENCH_DURATION=3 BENCH_WARMUP=1 make bench for a quick look (bench/README.md).

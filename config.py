@@ -61,6 +61,18 @@ class Config:
         "hide_parameters": True,
     }
     DB_CONNECT_TIMEOUT = int(os.environ.get("DB_CONNECT_TIMEOUT", 3))
+    # Streaming replicas of DATABASE_URL that answer the requests which only read
+    # (app/replicas.py, README: Read replicas); none: the primary answers everything.
+    DATABASE_REPLICA_URLS = [
+        url for url in map(psycopg2_url, _env_list("DATABASE_REPLICA_URLS", "")) if url
+    ]
+    # A replica further behind than this is skipped; each process checks every replica at
+    # most once per DATABASE_REPLICA_CHECK_SECONDS.
+    DATABASE_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("DATABASE_REPLICA_MAX_LAG_SECONDS", 2))
+    DATABASE_REPLICA_CHECK_SECONDS = 1.0
+    # A user who wrote reads from the primary this long after, so that they see their write
+    # whichever node answers; longer than the lag a replica may have plus one check.
+    READ_YOUR_WRITES_SECONDS = float(os.environ.get("READ_YOUR_WRITES_SECONDS", 5))
     REDIS_URL = os.environ.get("REDIS_URL")
     # Every Redis command (the cache's, the rate limits', the readiness probe's) gives up
     # after this many seconds and is not retried: a healthy Redis answers within a
@@ -142,6 +154,19 @@ class Config:
         if self.LOG_LEVEL not in LOG_LEVELS:
             levels = ", ".join(LOG_LEVELS)
             raise ConfigError(f"LOG_LEVEL must be one of {levels}, not {self.LOG_LEVEL!r}.")
+        if self.DATABASE_REPLICA_URLS:
+            self.validate_replicas()
+
+    def validate_replicas(self) -> None:
+        urls = [self.SQLALCHEMY_DATABASE_URI or "", *self.DATABASE_REPLICA_URLS]
+        if not all(url.startswith("postgresql") for url in urls):
+            raise ConfigError("DATABASE_REPLICA_URLS needs PostgreSQL and its streaming replicas.")
+        stale_for = self.DATABASE_REPLICA_MAX_LAG_SECONDS + self.DATABASE_REPLICA_CHECK_SECONDS
+        if stale_for >= self.READ_YOUR_WRITES_SECONDS:
+            raise ConfigError(
+                f"READ_YOUR_WRITES_SECONDS must exceed DATABASE_REPLICA_MAX_LAG_SECONDS + "
+                f"{self.DATABASE_REPLICA_CHECK_SECONDS:g}, or a writer may miss their write."
+            )
 
 
 class DevelopmentConfig(Config):

@@ -24,6 +24,7 @@ from app.mail import tasks as mail_jobs
 from app.moderation.admin import blueprint as admin_pages
 from app.moderation.views import blueprint as reports_pages
 from app.profiles.views import blueprint as profiles_pages
+from app.replicas import on_primary_if_replica_fails, register_replicas
 from app.web.health import blueprint as health
 from app.web.idempotency import REPLAYED_HEADER
 from app.web.json import OrjsonProvider
@@ -52,6 +53,11 @@ class Conduit(Flask):
 
     def ensure_sync(self, func: Callable) -> Callable:
         return func
+
+    def dispatch_request(self) -> Any:
+        """Flask's dispatch, run once more from the primary if a read replica fails under a
+        safe request (app.replicas)."""
+        return on_primary_if_replica_fails(super().dispatch_request)
 
 
 def create_app(config: Config | None = None) -> Flask:
@@ -96,6 +102,7 @@ def register_extensions(app: Flask) -> None:
     configure_engines(app.config)
     db.init_app(app)
     register_database(app)
+    register_replicas(app)
     redis_client.init_app(app)
     register_cache(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))

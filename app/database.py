@@ -46,12 +46,21 @@ def engine_options(config: dict) -> dict:
 
 
 def configure_engines(config: dict) -> None:
-    """Set config's engine options, and its READS_BIND engine: the same database, in
-    autocommit mode, for the requests that only read (app.extensions.RequestSession)."""
+    """Set config's engine options, and the engines of the requests that only read
+    (app.extensions.RequestSession), in autocommit mode: READS_BIND on the same database,
+    and one bind per read replica (app.replicas)."""
     options = engine_options(config)
     config["SQLALCHEMY_ENGINE_OPTIONS"] = options
-    reads = {"url": config["SQLALCHEMY_DATABASE_URI"], **options, "isolation_level": "AUTOCOMMIT"}
-    config["SQLALCHEMY_BINDS"] = {READS_BIND: reads}
+    reads = {**options, "isolation_level": "AUTOCOMMIT"}
+    binds = {READS_BIND: {"url": config["SQLALCHEMY_DATABASE_URI"], **reads}}
+    for number, url in enumerate(config["DATABASE_REPLICA_URLS"]):
+        binds[replica_bind(number)] = {"url": url, **reads}
+    config["SQLALCHEMY_BINDS"] = binds
+
+
+def replica_bind(number: int) -> str:
+    """Return the bind name of the read replica at that place in DATABASE_REPLICA_URLS."""
+    return f"replica-{number}"
 
 
 def register_database(app: Flask) -> None:

@@ -5,7 +5,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 from flask_cors import CORS
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -118,9 +118,10 @@ def redis_for(url: str, timeout: float) -> Redis:
 
 
 class RequestSession(Session):
-    """Flask-SQLAlchemy's session, which reads through the READS_BIND engine while answering
-    a safe request (GET, HEAD, OPTIONS): the same database in autocommit mode, so that its
-    reads need no BEGIN and ROLLBACK. Such a request may not write (app/database.py)."""
+    """Flask-SQLAlchemy's session, which reads through an autocommit engine while answering
+    a safe request (GET, HEAD, OPTIONS), so that its reads need no BEGIN and ROLLBACK: the
+    bind g.reads_bind names (a read replica, app.replicas), else READS_BIND, the primary.
+    Such a request may not write (app/database.py)."""
 
     def get_bind(
         self,
@@ -130,7 +131,7 @@ class RequestSession(Session):
         **kwargs: Any,
     ) -> Engine | Connection:
         if bind is None and in_safe_request() and READS_BIND in db.engines:
-            return db.engines[READS_BIND]
+            return db.engines[g.get("reads_bind", READS_BIND)]
         return super().get_bind(mapper, clause, bind, **kwargs)
 
 

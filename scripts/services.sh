@@ -47,6 +47,9 @@ install_missing() {
     local missing=()
     pg_bindir >/dev/null || missing+=(postgresql)
     command -v redis-server >/dev/null || missing+=(redis-server)
+    # The cluster tests (tests/cluster/) run their own PgBouncer and HAProxy.
+    [[ -x /usr/sbin/pgbouncer ]] || missing+=(pgbouncer)
+    [[ -x /usr/sbin/haproxy ]] || missing+=(haproxy)
     [[ ${#missing[@]} -eq 0 ]] && return 0
 
     local cmd="DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
@@ -55,7 +58,8 @@ install_missing() {
     fi
 
     # The packages' maintainer scripts start system services (postgres on 5432, redis on
-    # 6379); a policy-rc.d that exits 101 forbids that. Leave an existing one alone.
+    # 6379, pgbouncer on 6432, haproxy); a policy-rc.d that exits 101 forbids that. Leave an
+    # existing one alone.
     if [[ ! -e $POLICY_RC ]]; then
         printf '#!/bin/sh\nexit 101\n' >"$POLICY_RC"
         chmod 755 "$POLICY_RC"

@@ -164,3 +164,19 @@ def test_a_mail_url_other_than_smtp_is_refused(mail_url):
 def test_without_a_broker_jobs_run_in_the_process_that_queues_them():
     assert celery_settings({"CELERY_BROKER_URL": None})["task_always_eager"] is True
     assert celery_settings({"CELERY_BROKER_URL": "redis://h/1"})["task_always_eager"] is False
+
+
+def test_replicas_need_postgresql_for_the_primary_and_the_replicas():
+    settings = production(database_url="sqlite:///conduit.sqlite3")
+    settings.DATABASE_REPLICA_URLS = ["postgresql+psycopg2://conduit@replica/conduit"]
+
+    assert_one_line_config_error(settings, "DATABASE_REPLICA_URLS", "PostgreSQL")
+
+
+def test_replicas_need_a_read_your_writes_window_longer_than_their_lag():
+    settings = production()
+    settings.DATABASE_REPLICA_URLS = ["postgresql+psycopg2://conduit@replica/conduit"]
+    settings.DATABASE_REPLICA_MAX_LAG_SECONDS = 5
+    settings.READ_YOUR_WRITES_SECONDS = 5
+
+    assert_one_line_config_error(settings, "READ_YOUR_WRITES_SECONDS", "MAX_LAG")

@@ -20,6 +20,7 @@ from flask import current_app, g, request
 from app.auth.verified import refuse_unverified_api_write
 from app.database import utcnow
 from app.errors import Unauthorized
+from app.replicas import follow_writer
 from app.users.models import User
 from app.web.limits import count_write
 
@@ -46,6 +47,9 @@ def issue_token(user: User) -> str:
 
 
 def sign_in(user: User) -> SignedInUser:
+    """Return user with a new token; the request acts as user from now on (g.user_id: its
+    log line, and what it wrote, app.replicas)."""
+    g.user_id = user.id
     return SignedInUser(user=user, token=issue_token(user))
 
 
@@ -55,6 +59,7 @@ def user_from_token(token: str) -> User:
     user_id, version, expires_at = _signed_claims(token, current_app.config["SECRET_KEY"])
     if time.time() >= expires_at:
         raise Unauthorized({"token": ["is invalid or expired"]})
+    follow_writer(user_id)
     user = User.by_id(user_id)
     if user is None:
         raise Unauthorized({"token": ["names a user who no longer exists"]})

@@ -62,9 +62,9 @@ def stop_process(process: subprocess.Popen, seconds: float = STOP_SECONDS) -> in
 class RedisServer:
     """A redis-server without persistence; stop() and start() again keep the same port."""
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, port: int | None = None):
         self.directory = directory
-        self.port = free_port()
+        self.port = port or free_port()
         self.process: subprocess.Popen | None = None
 
     @property
@@ -115,24 +115,24 @@ class PostgresServer:
     """A throwaway PostgreSQL cluster (no fsync), run as the postgres user when we are root,
     since initdb and postgres refuse to run as root."""
 
-    def __init__(self):
+    def __init__(self, port: int | None = None):
         # Not under pytest's tmp_path: /tmp/pytest-of-root is closed to the postgres user.
         self.home = Path(tempfile.mkdtemp(prefix="conduit-faults-pg."))
         self.data = self.home / "data"
-        self.port = free_port()
+        self.port = port or free_port()
         self.bin = Path(sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))[-1]).parent
         if os.geteuid() == 0:
             owner = pwd.getpwnam(PG_OWNER)
             os.chown(self.home, owner.pw_uid, owner.pw_gid)
 
-    def _run(self, program: str, *arguments: str) -> None:
+    def run(self, program: str, *arguments: str) -> None:
         command = [str(self.bin / program), *arguments]
         if os.geteuid() == 0:
             command = ["runuser", "-u", PG_OWNER, "--", *command]
         subprocess.run(command, cwd="/", check=True, capture_output=True, timeout=START_SECONDS + 5)
 
     def init(self) -> None:
-        self._run(
+        self.run(
             "initdb", "-D", str(self.data), "-A", "trust", "-U", PG_USER,
             "--encoding=UTF8", "--locale=C", "--no-sync",
         )  # fmt: skip
@@ -143,14 +143,14 @@ class PostgresServer:
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         )
         log = str(self.home / "server.log")
-        self._run(
+        self.run(
             "pg_ctl", "-D", str(self.data), "-l", log, "-o", options,
             "-w", "-t", str(START_SECONDS), "start",
         )  # fmt: skip
 
     def stop(self, mode: str = "fast") -> None:
         """Stop the server; fast disconnects every client, as a restart by an operator does."""
-        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", str(STOP_SECONDS), "stop")
+        self.run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "-t", str(STOP_SECONDS), "stop")
 
     def postmaster_pid(self) -> int | None:
         pid_file = self.data / "postmaster.pid"
@@ -236,11 +236,13 @@ def migrate(environment: dict) -> None:
 class Gunicorn:
     """The app under gunicorn.conf.py, as the container runs it, on a loopback port."""
 
-    def __init__(self, environment: dict, log_path: Path, workers: int = 2):
+    def __init__(
+        self, environment: dict, log_path: Path, workers: int = 2, port: int | None = None
+    ):
         self.environment = environment
         self.log_path = log_path
         self.workers = workers
-        self.port = free_port()
+        self.port = port or free_port()
         self.process: subprocess.Popen | None = None
 
     def start(self, ready: Callable[["Gunicorn"], bool]) -> None:
