@@ -73,6 +73,21 @@ class Inbox:
         return [message for message in self.messages if message["To"] == address]
 
 
+OUTBOX = Path(TestingConfig.MAIL_OUTBOX_DIR)
+
+
+def delivered_to(address: str, seen: frozenset[Path] = frozenset()) -> EmailMessage | None:
+    """Return the newest message the app wrote to its outbox directory (no MAIL_URL) for
+    address, leaving out the files in seen; None when there is none."""
+    for path in sorted(OUTBOX.glob("*.eml"), reverse=True):
+        if path in seen:
+            continue
+        message = email.message_from_bytes(path.read_bytes(), policy=default)
+        if message["To"] == address:
+            return message
+    return None
+
+
 def wait_for(condition: Callable[[], object], seconds: float = 10, what: str = "it") -> object:
     """Return condition's first true value, polling; fail after seconds."""
     deadline = time.monotonic() + seconds

@@ -59,6 +59,11 @@ class AccountToken(db.Model):  # type: ignore[name-defined]
             query = query.with_for_update()
         return db.session.scalar(query)
 
+    @property
+    def sent_to_current_address(self) -> bool:
+        """Whether the token went to the address its user has now (an email changes since)."""
+        return self.email.lower() == self.user.email.lower()
+
 
 def revoke_unused_tokens(user_id: int, purpose: str) -> None:
     """Mark every unused token of user_id for purpose used, so that none of them opens again."""

@@ -54,7 +54,12 @@ def request_password_reset(email: str) -> None:
     token, hashed = _new_token(user, PASSWORD_RESET, RESET_LIFETIME)
     subject, body = messages.password_reset(user, site_url("accounts.reset_password", token=token))
     outbox.queue(
-        kind=PASSWORD_RESET, recipient=user.email, subject=subject, body=body, key=f"reset:{hashed}"
+        kind=PASSWORD_RESET,
+        recipient=user.email,
+        subject=subject,
+        body=body,
+        key=f"reset:{hashed}",
+        secret=True,
     )
     db.session.commit()
 
@@ -63,14 +68,15 @@ def reset_password(token: str, password: str) -> User:
     """Give the token's user the new password and return them; raise ValidationFailed for a
     token that is not usable. Every token, session and other reset link of theirs ends."""
     found = AccountToken.usable(token, PASSWORD_RESET, lock=True)
-    if found is None or not found.user.is_active:
+    # A link mailed to an address the account has left since opens nothing.
+    if found is None or not found.user.is_active or not found.sent_to_current_address:
         db.session.rollback()
         raise ValidationFailed({"token": [INVALID_LINK]})
     user = found.user
     user.set_password(password)
     user.revoke_tokens()
     # The link reached the address it was sent to, which proves the address too.
-    if not user.email_verified and found.email.lower() == user.email.lower():
+    if not user.email_verified:
         user.email_verified_at = utcnow()
     revoke_unused_tokens(user.id, PASSWORD_RESET)
     db.session.commit()
@@ -86,7 +92,12 @@ def queue_verification(user: User) -> None:
     token, hashed = _new_token(user, VERIFY_EMAIL, VERIFICATION_LIFETIME)
     subject, body = messages.verify_email(user, site_url("accounts.verify_email", token=token))
     outbox.queue(
-        kind=VERIFY_EMAIL, recipient=user.email, subject=subject, body=body, key=f"verify:{hashed}"
+        kind=VERIFY_EMAIL,
+        recipient=user.email,
+        subject=subject,
+        body=body,
+        key=f"verify:{hashed}",
+        secret=True,
     )
 
 
@@ -102,7 +113,7 @@ def verify_email(token: str) -> User:
     """Mark the address the token was sent to verified and return its user; raise
     ValidationFailed for a token that is not usable or an address changed since."""
     found = AccountToken.usable(token, VERIFY_EMAIL, lock=True)
-    if found is None or found.email.lower() != found.user.email.lower():
+    if found is None or not found.sent_to_current_address:
         db.session.rollback()
         raise ValidationFailed({"token": [INVALID_LINK]})
     found.used_at = utcnow()

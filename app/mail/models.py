@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Index, Select, String, Text, func, select
+from sqlalchemy import DateTime, Index, Select, String, Text, false, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.database import utcnow
@@ -24,6 +24,9 @@ class OutgoingMail(db.Model):  # type: ignore[name-defined]
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
+    # The body holds a secret (a link with a token): it is erased once the message is sent,
+    # so that the table never holds a usable token the mail has delivered.
+    secret: Mapped[bool] = mapped_column(default=False, server_default=false())
     status: Mapped[str] = mapped_column(String(16), default=PENDING, server_default=PENDING)
     attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     last_error: Mapped[str] = mapped_column(Text, default="", server_default="")

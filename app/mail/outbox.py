@@ -38,10 +38,18 @@ NEW_MAIL = "conduit.new_mail"
 OVERDUE_AFTER = timedelta(minutes=1)
 
 
-def queue(*, kind: str, recipient: str, subject: str, body: str, key: str) -> OutgoingMail:
-    """Add a message to the session's transaction; it is sent after the commit, once."""
+def queue(
+    *, kind: str, recipient: str, subject: str, body: str, key: str, secret: bool = False
+) -> OutgoingMail:
+    """Add a message to the session's transaction; it is sent after the commit, once. A
+    secret body (one holding a token) is erased once the message is sent."""
     mail = OutgoingMail(
-        kind=kind, recipient=recipient, subject=subject, body=body, idempotency_key=key
+        kind=kind,
+        recipient=recipient,
+        subject=subject,
+        body=body,
+        secret=secret,
+        idempotency_key=key,
     )
     db.session.add(mail)
     return mail
@@ -105,6 +113,8 @@ def deliver(mail_id: int) -> float | None:
         return None
     mail.status = SENT
     mail.sent_at = utcnow()
+    if mail.secret:
+        mail.body = ""
     log.info("Sent mail %s (%s), attempt %s", mail_id, mail.kind, mail.attempts)
     db.session.commit()
     return None

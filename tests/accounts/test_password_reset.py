@@ -15,12 +15,12 @@ from app.database import utcnow
 from app.mail.models import OutgoingMail
 from config import TestingConfig
 from tests.factories import DEFAULT_PASSWORD
-from tests.mail_fixtures import wait_for
+from tests.mail_fixtures import delivered_to, wait_for
 
 RESET = "/api/v1/users/password-reset"
 CONFIRM = "/api/v1/users/password-reset/confirm"
 NEW_PASSWORD = "a-brand-new-passphrase"
-LINK = re.compile(r"https?://\S+/reset-password/(\S+)")
+LINK = re.compile(r"https?://\S+/reset-password\?token=(\S+)")
 SENT = "If an account exists for that address, we have sent it a link to reset its password."
 
 
@@ -30,9 +30,12 @@ def reset_token_in(text: str) -> str:
     return match.group(1)
 
 
-def last_mail_body(db) -> str:
-    db.session.expire_all()
-    return db.session.scalars(select(OutgoingMail.body).order_by(OutgoingMail.id.desc())).first()
+def delivered_body(email: str) -> str:
+    """Return the newest mail to email, as delivered: the outbox erases a reset's body once
+    the mail is sent."""
+    message = delivered_to(email)
+    assert message is not None, f"no mail to {email}"
+    return message.get_content()
 
 
 def mail_count(db) -> int:
@@ -42,7 +45,7 @@ def mail_count(db) -> int:
 def requested_token(client, db, email: str = "ada@example.com") -> str:
     response = client.post(RESET, json={"user": {"email": email}})
     assert response.status_code == 202
-    return reset_token_in(last_mail_body(db))
+    return reset_token_in(delivered_body(email))
 
 
 def confirm(client, token: str, password: str = NEW_PASSWORD):
@@ -65,12 +68,11 @@ def test_reset_end_to_end_mails_a_link_that_sets_the_password_and_ends_every_ses
 
     (message,) = wait_for(lambda: inbox.to("ada@example.com"), what="the reset mail")
     link = urlsplit(LINK.search(message.get_content()).group(0))
-    page = stranger.get(link.path)
+    page = stranger.get(f"{link.path}?{link.query}")
     assert page.status_code == 200
     assert 'data-testid="reset-password-form"' in page.get_data(as_text=True)
-    done = stranger.post(
-        link.path, data={"csrf_token": csrf_token(stranger, link.path), "password": NEW_PASSWORD}
-    )
+    form = {"csrf_token": csrf_token(stranger, "/forgot-password"), "password": NEW_PASSWORD}
+    done = stranger.post(link.path, data={**form, "token": reset_token_in(link.geturl())})
     assert done.status_code == 302
     assert done.headers["Location"] == "/login"
     assert queueing_app.test_client().get("/api/v1/user", headers=old_token).status_code == 401
@@ -161,7 +163,7 @@ def test_an_expired_token_is_refused(client, db, make_user):
 
     assert response.status_code == 422
     assert response.json == {"errors": {"token": [INVALID_LINK]}}
-    assert client.get(f"/reset-password/{token}").status_code == 404
+    assert client.get("/reset-password", query_string={"token": token}).status_code == 404
 
 
 @pytest.mark.parametrize("forged", ["forged-token", "x" * 43, "%00", "a" * 200, "../../etc/passwd"])
@@ -176,14 +178,18 @@ def test_a_forged_token_is_refused_without_a_server_error(client, db, make_user,
 
 
 def test_a_forged_link_shows_the_request_form_again(client, db, csrf_token):
-    page = client.get("/reset-password/forged-token")
+    page = client.get("/reset-password?token=forged-token")
 
     assert page.status_code == 404
     assert INVALID_LINK in page.get_data(as_text=True)
     assert 'data-testid="forgot-password-form"' in page.get_data(as_text=True)
     posted = client.post(
-        "/reset-password/forged-token",
-        data={"csrf_token": csrf_token(client, "/forgot-password"), "password": NEW_PASSWORD},
+        "/reset-password",
+        data={
+            "csrf_token": csrf_token(client, "/forgot-password"),
+            "token": "forged-token",
+            "password": NEW_PASSWORD,
+        },
     )
     assert posted.status_code == 422
     assert INVALID_LINK in posted.get_data(as_text=True)
@@ -203,9 +209,9 @@ def test_a_weak_new_password_shows_the_form_again_and_keeps_the_token(
 ):
     make_user("ada", email="ada@example.com")
     token = requested_token(client, db)
-    path = f"/reset-password/{token}"
+    form = {"csrf_token": csrf_token(client, "/forgot-password"), "token": token}
 
-    weak = client.post(path, data={"csrf_token": csrf_token(client, path), "password": "short"})
+    weak = client.post("/reset-password", data={**form, "password": "short"})
 
     assert weak.status_code == 422
     assert 'data-testid="reset-password-form"' in weak.get_data(as_text=True)
@@ -246,3 +252,39 @@ def test_signing_in_with_the_old_password_fails_after_a_reset(client, db, make_u
     )
 
     assert old.status_code == 401
+
+
+def test_a_sent_reset_mail_leaves_no_usable_token_in_the_outbox_table(client, db, make_user):
+    make_user("ada", email="ada@example.com")
+
+    token = requested_token(client, db)
+
+    db.session.expire_all()
+    mail = db.session.scalar(select(OutgoingMail))
+    assert mail.status == "sent"
+    assert token not in mail.body
+    assert confirm(client, token).status_code == 204
+
+
+def test_the_request_log_never_holds_the_links_token(client, db, make_user, caplog):
+    make_user("ada", email="ada@example.com")
+    token = requested_token(client, db)
+    caplog.set_level("INFO", logger="app.web.request_log")
+
+    page = client.get("/reset-password", query_string={"token": token})
+
+    assert page.status_code == 200
+    logged = [record.getMessage() for record in caplog.records]
+    assert "GET /reset-password 200" in logged
+    assert not any(token in line for line in logged)
+
+
+def test_a_link_mailed_before_an_email_change_opens_nothing(client, db, make_user, auth_headers):
+    ada = make_user("ada", email="ada@example.com")
+    token = requested_token(client, db)
+    changed = client.put(
+        "/api/v1/user", json={"user": {"email": "ada@new.example"}}, headers=auth_headers(ada)
+    )
+
+    assert changed.status_code == 200
+    assert confirm(client, token).status_code == 422

@@ -12,12 +12,12 @@ from app.auth.verified import MUST_VERIFY
 from app.database import utcnow
 from app.mail.models import SENT, OutgoingMail
 from app.users.models import User
-from tests.mail_fixtures import wait_for
+from tests.mail_fixtures import delivered_to, wait_for
 
 REGISTER = "/api/v1/users"
 VERIFY = "/api/v1/users/verify"
 RESEND = "/api/v1/user/verification"
-LINK = re.compile(r"https?://\S+/verify-email/(\S+)")
+LINK = re.compile(r"https?://\S+/verify-email\?token=(\S+)")
 
 
 def mails_to(db, address: str) -> list[OutgoingMail]:
@@ -26,10 +26,19 @@ def mails_to(db, address: str) -> list[OutgoingMail]:
     return list(db.session.scalars(query.order_by(OutgoingMail.id)))
 
 
-def token_mailed_to(db, address: str) -> str:
+def link_mailed_to(db, address: str) -> str:
+    """Return the link in the newest verification mail to address, as delivered: the
+    outbox erases its body once it is sent."""
     mail = mails_to(db, address)[-1]
     assert mail.kind == "verify_email"
-    return LINK.search(mail.body).group(1)
+    assert mail.body == ""
+    message = delivered_to(address)
+    assert message is not None, f"no mail to {address}"
+    return LINK.search(message.get_content()).group(0)
+
+
+def token_mailed_to(db, address: str) -> str:
+    return LINK.search(link_mailed_to(db, address)).group(1)
 
 
 def register(client, username: str = "ada"):
@@ -52,17 +61,19 @@ def test_sign_up_mails_a_verification_link_that_verifies_through_its_page(client
     assert response.json["user"]["emailVerified"] is False
     (mail,) = mails_to(db, "ada@example.com")
     assert mail.status == SENT
-    path = urlsplit(LINK.search(mail.body).group(0)).path
+    mailed = link_mailed_to(db, "ada@example.com")
+    link, token = urlsplit(mailed), LINK.search(mailed).group(1)
+    path = link.path
 
-    page = client.get(path)
+    page = client.get(f"{path}?{link.query}")
     assert page.status_code == 200
     assert 'data-testid="verify-email-form"' in page.get_data(as_text=True)
     assert not stored_user(db, "ada").email_verified
-    confirmed = client.post(path, data={"csrf_token": csrf_token(client, path)})
+    confirmed = client.post(path, data={"csrf_token": csrf_token(client, "/login"), "token": token})
 
     assert confirmed.status_code == 302
     assert stored_user(db, "ada").email_verified
-    again = client.post(path, data={"csrf_token": csrf_token(client, "/login")})
+    again = client.post(path, data={"csrf_token": csrf_token(client, "/login"), "token": token})
     assert again.status_code == 422
     assert INVALID_LINK in again.get_data(as_text=True)
 
@@ -91,7 +102,7 @@ def test_the_api_verifies_a_token_and_refuses_a_forged_one(client, db):
 
 
 def test_a_forged_verification_link_says_so(client, db):
-    page = client.get("/verify-email/forged")
+    page = client.get("/verify-email?token=forged")
 
     assert page.status_code == 404
     assert INVALID_LINK in page.get_data(as_text=True)

@@ -113,8 +113,8 @@ VISITS = [
     Visit("login", "/login"),
     Visit("register", "/register"),
     Visit("forgot-password", "/forgot-password"),
-    Visit("reset-link-invalid", "/reset-password/no-such-token", status=404),
-    Visit("verify-link-invalid", "/verify-email/no-such-token", status=404),
+    Visit("reset-link-invalid", "/reset-password?token=no-such-token", status=404),
+    Visit("verify-link-invalid", "/verify-email?token=no-such-token", status=404),
     Visit("404", "/no-such-page", status=404),
 ]
 

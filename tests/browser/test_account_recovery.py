@@ -23,7 +23,7 @@ NEW_PASSWORD = "a-brand-new-passphrase"
 
 
 def link_mailed_to(address: str, subject: str, seen: set[Path]) -> str:
-    """Return the path of the link in the newest mail to address with subject."""
+    """Return the path and query of the link in the newest mail to address with subject."""
 
     def newest():
         for path in sorted(OUTBOX.glob("*.eml"), reverse=True):
@@ -34,8 +34,8 @@ def link_mailed_to(address: str, subject: str, seen: set[Path]) -> str:
         return None
 
     message = wait_for(newest, what=f"{subject!r} to {address}")
-    link = re.search(r"https?://\S+", message.get_content()).group(0)
-    return urlsplit(link).path
+    link = urlsplit(re.search(r"https?://\S+", message.get_content()).group(0))
+    return f"{link.path}?{link.query}"
 
 
 def test_a_reader_verifies_their_address_then_resets_a_forgotten_password(new_page):

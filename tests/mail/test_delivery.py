@@ -68,7 +68,7 @@ def test_a_message_goes_through_the_worker_to_the_smtp_server(db, queueing_app, 
     (message,) = wait_for(lambda: inbox.to("ada@example.com"), what="the reset mail")
     assert message["Subject"] == "Reset your Conduit password"
     assert message["From"] == "Conduit <no-reply@localhost>"
-    assert "/reset-password/" in message.get_content()
+    assert "/reset-password?token=" in message.get_content()
     mail = wait_for(lambda: settled(db, only_mail(db).id), what="the row marked sent")
     assert (mail.status, mail.attempts) == (SENT, 1)
     assert mail.sent_at is not None
