@@ -32,7 +32,7 @@ from sqlalchemy.exc import DBAPIError
 from app.database import database_unavailable, driver_reason, end_session, replica_bind
 from app.errors import is_api_path
 from app.extensions import READS_BIND, db, redis_client
-from app.web.http import WRITE_METHODS, in_safe_request
+from app.web.http import in_safe_request, is_write_request
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +173,7 @@ def wrote_lately(user_id: int) -> bool:
 def remember_writer(response: Response) -> Response:
     """After a write that succeeded, send its user's reads to the primary for a while: in
     the page's session, and in Redis for the user the request acted as (g.user_id)."""
-    if request.method not in WRITE_METHODS or response.status_code >= 400:
+    if not is_write_request() or response.status_code >= 400:
         return response
     window = current_app.config["READ_YOUR_WRITES_SECONDS"]
     if not is_api_path(request.path):

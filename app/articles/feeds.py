@@ -13,7 +13,6 @@ from app.articles.pages import requested_tag
 from app.articles.reads import ArticleData
 from app.articles.sitemap import ARTICLE, SitemapEntry, sitemap_entries
 from app.users.models import Profile
-from app.web.schemas import timestamp
 
 blueprint = Blueprint("feeds", __name__)
 
@@ -34,8 +33,6 @@ UNINDEXED_ENDPOINTS = (
     "auth.login",
     "auth.register",
 )
-
-blueprint.add_app_template_filter(timestamp)
 
 
 @blueprint.app_template_filter()

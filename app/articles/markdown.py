@@ -134,11 +134,17 @@ _cleaner = nh3.Cleaner(
 )
 
 
+def render_markdown_once(source: str) -> Markup:
+    """Return source rendered from CommonMark to HTML that is safe to put in a page, keeping
+    nothing: for the editor's previews, whose source changes with every pause in typing."""
+    html = _cleaner.clean(_markdown.render(source))
+    html = IMAGE_WITHOUT_SOURCE.sub("", html)
+    return Markup(IMAGE_WITHOUT_ALT.sub('<img alt=""', html))
+
+
 # Rendering a 2 KB article takes longer than everything else its page does, and the HTML
 # depends on the source alone: the most recently rendered are kept, keyed by their source.
 @lru_cache(maxsize=RENDERED_KEPT)
 def render_markdown(source: str) -> Markup:
-    """Return source rendered from CommonMark to HTML that is safe to put in a page."""
-    html = _cleaner.clean(_markdown.render(source))
-    html = IMAGE_WITHOUT_SOURCE.sub("", html)
-    return Markup(IMAGE_WITHOUT_ALT.sub('<img alt=""', html))
+    """Return a saved article's or comment's source rendered as render_markdown_once does."""
+    return render_markdown_once(source)

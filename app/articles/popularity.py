@@ -34,6 +34,7 @@ from app.articles.reads import (
 from app.articles.redirects import SlugRedirect
 from app.extensions import db, redis_client
 from app.users.models import User
+from app.web.limits import client_ip
 
 VIEW_PREFIX = "conduit:views:"
 PENDING = VIEW_PREFIX + "pending"
@@ -63,7 +64,7 @@ def reader_key(viewer: User | None) -> str:
     address and browser (never stored as they are)."""
     if viewer is not None:
         return f"user:{viewer.id}"
-    seen = f"{request.remote_addr}|{request.headers.get('User-Agent', '')}"
+    seen = f"{client_ip()}|{request.headers.get('User-Agent', '')}"
     return "anonymous:" + hashlib.sha256(seen.encode()).hexdigest()[:32]
 
 

@@ -54,12 +54,15 @@ def published_field(**kwargs) -> fields.Boolean:
     )
 
 
+BODY_MAX_LENGTH = 100_000
+
+
 class ArticleCreate(BaseSchema):
     """An article; `published` is our addition: false saves a draft."""
 
     title = text(max_length=200, required=True)
     description = text(max_length=1000, required=True)
-    body = text(max_length=100_000, required=True)
+    body = text(max_length=BODY_MAX_LENGTH, required=True)
     tag_list = TagList(data_key="tagList", load_default=list)
     published = published_field(load_default=True)
 
@@ -70,9 +73,15 @@ class ArticleUpdate(BaseSchema):
 
     title = text(max_length=200)
     description = text(max_length=1000)
-    body = text(max_length=100_000)
+    body = text(max_length=BODY_MAX_LENGTH)
     tag_list = TagList(data_key="tagList")
     published = published_field()
+
+
+class ArticlePreview(BaseSchema):
+    """The editor's body, rendered but not saved: as long as an article's may be."""
+
+    body = text(max_length=BODY_MAX_LENGTH, allow_blank=True, load_default="")
 
 
 class PageQuery(BaseSchema):

@@ -1,13 +1,12 @@
-"""What the sitemap lists: every published article, and the profile of every active user
-who has published one, newest first."""
+"""What the sitemap lists: every article the lists show (models.listed: published and not
+hidden), and the profile of every active user who has one, newest first."""
 
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, case, func, literal, select, union_all
 
-from app.articles import reads
-from app.articles.models import Article
+from app.articles.models import Article, listed
 from app.extensions import db
 from app.users.models import User
 
@@ -29,7 +28,7 @@ class SitemapEntry:
 def _entries_statement():
     """Return the select of the articles and the profiles, each with when it last changed and
     how new it is (an article's publication, a profile's newest article's), newest first."""
-    published = Article.id.in_(reads.listing().order_by(None))
+    published = listed(Article.__table__)
     articles = select(
         literal(ARTICLE).label("kind"),
         Article.slug.label("name"),

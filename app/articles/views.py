@@ -8,7 +8,7 @@ from markupsafe import Markup
 
 from app import cache
 from app.articles import popularity, reads, services
-from app.articles.markdown import render_markdown
+from app.articles.markdown import render_markdown_once
 from app.articles.models import Article
 from app.articles.pages import (
     article_list_page,
@@ -17,7 +17,7 @@ from app.articles.pages import (
     search_page,
 )
 from app.articles.redirects import SlugRedirect
-from app.articles.schemas import SEARCH_MAX_LENGTH, ArticleCreate, ArticleUpdate
+from app.articles.schemas import SEARCH_MAX_LENGTH, ArticleCreate, ArticlePreview, ArticleUpdate
 from app.articles.search import MATCHES_CONSIDERED
 from app.articles.tags import popular_tag_names
 from app.auth.login import signed_in_user, viewer
@@ -69,7 +69,7 @@ def feed():
 def search_results():
     """Published articles matching the words of ?q=, best first, with a tag as ?tag=."""
     words = request.args.get("q", "").strip()
-    tag = request.args.get("tag", "").strip() or None
+    tag = requested_tag()
     if len(words) > SEARCH_MAX_LENGTH:
         message = f"Search for at most {SEARCH_MAX_LENGTH} characters."
         return render_template("articles/search.html", words=words, error=message), 422
@@ -134,9 +134,18 @@ def _editor_page(
     return page, status
 
 
+def _previewed_body() -> Markup:
+    """Return the form's body rendered; raise ValidationFailed past an article's length."""
+    body = load(ArticlePreview(), {"body": request.form.get("body", "")})["body"]
+    return render_markdown_once(body)
+
+
 def _preview(article: Article | None = None):
     """Show the editor again, its body rendered below it as the article page would."""
-    body = render_markdown(request.form.get("body", ""))
+    try:
+        body = _previewed_body()
+    except ValidationFailed as error:
+        return _editor_page(request.form, error.errors, article=article, status=error.status_code)
     return _editor_page(request.form, {}, article=article, preview=body)
 
 
@@ -159,7 +168,7 @@ def _authored_or_403(slug: str) -> Article:
 def live_preview():
     """The editor's live preview (static/js/editor-preview.js): the body rendered as the
     article page would show it, as a fragment of HTML; nothing is saved."""
-    return str(render_markdown(request.form.get("body", ""))), {"Content-Type": "text/html"}
+    return str(_previewed_body()), {"Content-Type": "text/html"}
 
 
 @blueprint.get("/editor")

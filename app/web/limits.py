@@ -24,7 +24,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 from app.errors import RateLimited, is_api_request
 from app.extensions import redis_client
-from app.web.http import WRITE_METHODS
+from app.web.http import is_write_request, only_reads
 
 EXTENSION = "conduit.rate_limits"
 # One client usually holds a whole IPv6 /64, so it counts as one address.
@@ -168,22 +168,13 @@ def limit_mail(action: str, account: str) -> None:
 def count_write(user_id: int) -> None:
     """Count a write by user_id against their limit, if this request is a write."""
     limits = _limits()
-    if limits is not None and request.method in WRITE_METHODS:
+    if limits is not None and is_write_request():
         limits.hit(limits.writes_per_user, f"writes/user/{user_id}", fall_back=False)
-
-
-# The views preview_limited marks: POSTs that change nothing, limited on their own.
-NOT_WRITES: set[Callable] = set()
 
 
 def limit_page_writes() -> None:
     """Count a signed-in user's write from a page; the API's are counted by its decorators."""
-    if request.method not in WRITE_METHODS or is_api_request():
-        return
-    if (
-        current_user.is_authenticated
-        and current_app.view_functions.get(request.endpoint or "") not in NOT_WRITES
-    ):
+    if is_write_request() and not is_api_request() and current_user.is_authenticated:
         count_write(current_user.id)
 
 
@@ -200,5 +191,4 @@ def preview_limited(view: Callable) -> Callable:
             limits.hit(limits.previews_per_user, key, fall_back=False)
         return view(*args, **kwargs)
 
-    NOT_WRITES.add(wrapper)
-    return wrapper
+    return only_reads(wrapper)

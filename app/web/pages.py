@@ -10,7 +10,7 @@ from flask import Flask, current_app, request, url_for
 from marshmallow import ValidationError, fields, validate
 
 from app.errors import NotFound
-from app.web.schemas import BaseSchema
+from app.web.schemas import BaseSchema, timestamp
 
 PER_PAGE = 20
 PAGE_WINDOW = 2
@@ -153,7 +153,7 @@ def long_date(moment: datetime) -> str:
 
 
 def register_template_helpers(app: Flask) -> None:
-    for template_filter in (long_date, iso_datetime):
+    for template_filter in (long_date, iso_datetime, timestamp):
         app.add_template_filter(template_filter)
     helpers = (page_url, canonical_url, sign_in_url, current_path, safe_next_url, avatar_url)
     for helper in helpers:

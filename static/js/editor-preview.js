@@ -28,8 +28,9 @@
       body: fields,
       credentials: "same-origin",
     });
-    // A refusal (signed out, too many previews) leaves the last preview as it was.
-    if (response.ok) {
+    // A refusal (too long, too many previews) or a redirect (signed out: to the sign-in
+    // page) leaves the last preview as it was.
+    if (response.ok && !response.redirected) {
       output.innerHTML = await response.text();
       pane.hidden = text.trim() === "";
       shown = text;

@@ -248,3 +248,27 @@ def test_without_the_requirement_unverified_accounts_write(client, db, make_user
     assert (
         client.post("/api/v1/articles", json=ARTICLE, headers=auth_headers(user)).status_code == 201
     )
+
+
+def test_required_verification_lets_an_unverified_writer_preview(
+    client, db, make_user, login, csrf_token, verification_required
+):
+    login(client, make_user("ada", email="ada@example.com"))
+
+    preview = client.post(
+        "/editor/preview", data={"csrf_token": csrf_token(client, "/editor"), "body": "*hi*"}
+    )
+
+    assert preview.status_code == 200
+    assert preview.get_data(as_text=True) == "<p><em>hi</em></p>\n"
+
+
+def test_a_signed_in_read_of_a_page_asks_nothing_about_verification(
+    client, db, make_user, login, count_queries
+):
+    login(client, make_user("ada", email="ada@example.com"))
+
+    with count_queries() as counted, client.get("/static/img/avatar.svg") as picture:
+        assert picture.status_code == 200
+
+    assert counted.count == 0

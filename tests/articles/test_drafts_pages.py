@@ -157,3 +157,16 @@ def test_the_live_preview_needs_a_signed_in_writer_and_the_forms_token(
     assert anonymous.status_code == 302
     assert "/login" in anonymous.headers["Location"]
     assert forged.status_code == 400
+
+
+def test_a_preview_longer_than_an_article_may_be_is_refused(client, csrf_token, login, make_user):
+    login(client, make_user())
+    token = csrf_token(client, "/editor")
+    too_long = "x" * 100_001
+
+    live = client.post("/editor/preview", data={"csrf_token": token, "body": too_long})
+    button = client.post("/editor", data=editor_form(token, body=too_long, action="preview"))
+
+    assert live.status_code == 422
+    assert button.status_code == 422
+    assert "is too long (maximum is 100000 characters)" in button.get_data(as_text=True)
