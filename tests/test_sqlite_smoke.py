@@ -190,3 +190,7 @@ def test_the_feed_sitemap_and_highlighted_code_work_on_sqlite(sqlite_client):
     assert b"/article/tides</loc>" in sitemap.data and b"/profile/writer</loc>" in sitemap.data
     assert b"/article/secret" not in sitemap.data
     assert b'<pre class="highlight">' in page.data
+
+
+def test_a_page_past_any_offset_is_a_404_on_sqlite(sqlite_client):
+    assert sqlite_client.get("/?page=99999999999999999999").status_code == 404

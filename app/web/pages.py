@@ -13,6 +13,8 @@ from app.errors import NotFound
 from app.web.schemas import BaseSchema, timestamp
 
 PER_PAGE = 20
+# Past this page a list's OFFSET would overflow the database's 64-bit integers.
+PAGE_MAX = (2**63 - 1) // PER_PAGE
 PAGE_WINDOW = 2
 HOME = "/"
 DEFAULT_AVATAR = "img/avatar.svg"
@@ -62,7 +64,7 @@ def site_url(endpoint: str, **values: Any) -> str:
 class PageArgs(BaseSchema):
     page = fields.Integer(
         load_default=1,
-        validate=validate.Range(min=1, error="must be a positive integer"),
+        validate=validate.Range(min=1, max=PAGE_MAX, error="must be a positive integer"),
         error_messages={"invalid": "must be a positive integer"},
     )
 

@@ -125,7 +125,7 @@ def test_a_list_with_arguments_named_like_url_fors_own_is_served(
     assert f'href="/?{query.replace("&", "&amp;")}&amp;page=2"' in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("page", ["0", "-1", "abc", "1.5", "2"])
+@pytest.mark.parametrize("page", ["0", "-1", "abc", "1.5", "2", "99999999999999999999"])
 def test_a_page_that_does_not_exist_is_a_404(client, make_article, page):
     make_article()
     assert client.get(f"/?page={page}").status_code == 404
