@@ -109,11 +109,12 @@ def _comment_label(comment: Comment) -> str:
     return f"the comment by {comment.author.username}"
 
 
-def _act(label: str, actions: dict[Action, Perform], *, done_url: str):
+def _act(label: str, actions: dict[Action, Perform], *, done_url: str, follow_next=True):
     """Perform the action the form chose, with its reason; show the form again without one.
 
     A refusal (suspending oneself) shows the form again too; an action already done (hiding
-    what is hidden) says so, and changes nothing.
+    what is hidden) says so, and changes nothing. Then back to the form's next, if
+    follow_next, else to done_url.
     """
     form = action_form(*actions)
     try:
@@ -126,7 +127,8 @@ def _act(label: str, actions: dict[Action, Perform], *, done_url: str):
         flash(f"Nothing changed: {label} " + "; ".join(_messages(error.errors)) + ".", "error")
     else:
         flash(DONE[action].format(label), "success")
-    return redirect(safe_next_url(request.form.get("next"), default=done_url))
+    next_url = request.form.get("next") if follow_next else None
+    return redirect(safe_next_url(next_url, default=done_url))
 
 
 def _moderator() -> Moderator:
@@ -169,11 +171,11 @@ def _on_comment(comment: Comment) -> dict[Action, Perform]:
 @blueprint.post("/articles/<int:article_id>")
 def moderate_article(article_id: int):
     subject = article_by_id_or_404(article_id)
-    done_url = url_for(".reports") if request.form.get("action") == Action.DELETE else None
+    # A deleted article's page is gone: deleting one ends on the queue, whatever next says.
+    deleting = request.form.get("action") == Action.DELETE
+    done_url = url_for(".reports") if deleting else url_for(".article", article_id=subject.id)
     return _act(
-        _article_label(subject),
-        _on_article(subject),
-        done_url=done_url or url_for(".article", article_id=subject.id),
+        _article_label(subject), _on_article(subject), done_url=done_url, follow_next=not deleting
     )
 
 

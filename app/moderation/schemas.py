@@ -37,8 +37,3 @@ def action_form(*actions: Action) -> Schema:
         name="ModerationForm",
     )()
 
-
-ARTICLE_ACTIONS = (Action.HIDE, Action.UNHIDE, Action.DELETE)
-COMMENT_ACTIONS = ARTICLE_ACTIONS
-REPORT_ACTIONS = (Action.HIDE, Action.DELETE, Action.DISMISS)
-USER_ACTIONS = (Action.SUSPEND, Action.RESTORE)

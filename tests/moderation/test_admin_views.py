@@ -220,7 +220,7 @@ def test_the_article_page_hides_unhides_and_deletes(admin_client, reported):
     post(admin_client, path, action="unhide", reason="mistake")
     post(admin_client, f"/admin/comments/{comment.id}", action="hide", reason="rude")
     post(admin_client, f"/admin/comments/{comment.id}", action="unhide", reason="fine")
-    response = post(admin_client, path, action="delete", reason="spam after all")
+    response = post(admin_client, path, action="delete", reason="spam after all", next=path)
 
     assert response.headers["Location"] == "/admin/reports"
     db.session.expire_all()
