@@ -54,9 +54,13 @@ class Conduit(Flask):
     def ensure_sync(self, func: Callable) -> Callable:
         return func
 
+    # Flask's two public steps of a request that read the database (the before-request
+    # hooks, such as the admin pages' check of the viewer, and the view), each run once
+    # more from the primary if a read replica fails under a safe request (app.replicas).
+    def preprocess_request(self) -> Any:
+        return on_primary_if_replica_fails(super().preprocess_request)
+
     def dispatch_request(self) -> Any:
-        """Flask's dispatch, run once more from the primary if a read replica fails under a
-        safe request (app.replicas)."""
         return on_primary_if_replica_fails(super().dispatch_request)
 
 

@@ -188,19 +188,17 @@ def remember_writer(response: Response) -> Response:
     return response
 
 
-def on_primary_if_replica_fails(dispatch: Callable[[], Any]) -> Any:
-    """Return dispatch(); if the request's replica fails meanwhile, leave the replica alone
-    and return dispatch() again, reading from the primary. A safe request writes nothing,
-    so running its view twice is harmless."""
-    bind = g.get("reads_bind", READS_BIND)
-    if bind == READS_BIND:
-        return dispatch()
+def on_primary_if_replica_fails(step: Callable[[], Any]) -> Any:
+    """Return step() (a request's before-request hooks, or its view); if the request's
+    replica fails meanwhile, leave the replica alone and return step() again, reading from
+    the primary. A safe request writes nothing, so running a step twice is harmless."""
     try:
-        return dispatch()
+        return step()
     except DBAPIError as error:
-        if not database_unavailable(error) or g.reads_bind != bind:
+        bind = g.get("reads_bind", READS_BIND)
+        if bind == READS_BIND or not in_safe_request() or not database_unavailable(error):
             raise
         replicas().by_bind(bind).trip(driver_reason(error))
     end_session()
     g.reads_bind = READS_BIND
-    return dispatch()
+    return step()

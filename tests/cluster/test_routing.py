@@ -13,7 +13,7 @@ from sqlalchemy import event
 
 from app import create_app
 from app.extensions import db, redis_client
-from app.replicas import EXTENSION
+from app.replicas import EXTENSION, PRIMARY_UNTIL
 from config import TestingConfig, psycopg2_url
 from tests import factories
 from tests.cluster.conftest import DEAD_PORT
@@ -242,6 +242,32 @@ def test_a_replica_failing_during_a_request_is_answered_from_the_primary(make_ap
     with app.app_context():
         (replica,) = app.extensions[EXTENSION].replicas
     assert replica.down_until > time.monotonic()
+
+
+def test_a_replica_failing_before_the_view_is_answered_from_the_primary(
+    make_app, primary, caught_up, login
+):
+    # The admin pages look at their viewer in a before-request hook, before the view.
+    app = make_app(DATABASE_REPLICA_CHECK_SECONDS=60.0, READ_YOUR_WRITES_SECONDS=61.0)
+    browser = app.test_client()
+    with app.app_context():
+        admin = factories.make_user("moderator")
+        admin.is_admin = True
+        db.session.commit()
+        login(browser, admin)
+    with browser.session_transaction() as cookie_session:
+        cookie_session.pop(PRIMARY_UNTIL)
+    wait_for_replica(primary, caught_up)
+    with binds_used(app) as used_before:
+        assert browser.get("/admin/reports").status_code == 200
+    caught_up.stop()
+
+    with binds_used(app) as used:
+        response = browser.get("/admin/reports")
+
+    assert used_before == {"replica-0"}
+    assert response.status_code == 200
+    assert used == {"reads"}
 
 
 def test_with_redis_down_signed_in_api_users_read_from_the_primary(make_app):
