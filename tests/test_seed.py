@@ -68,6 +68,12 @@ def test_seeded_users_never_follow_themselves(seed):
     assert all(follower != followed for follower, followed in pairs)
 
 
+def test_seeded_users_count_as_verified(seed):
+    seed(users=3)
+
+    assert all(user.email_verified for user in db.session.scalars(select(User)))
+
+
 def test_seed_caps_pairs_at_what_is_possible(seed):
     seed(users=2, articles=1, favorites=50, follows=50)
 

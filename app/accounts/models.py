@@ -91,10 +91,10 @@ class NotificationEvent(db.Model):  # type: ignore[name-defined]
     kind: Mapped[str] = mapped_column(String(20))
     actor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
-    mail_id: Mapped[int | None] = mapped_column(ForeignKey("outgoing_mail.id", ondelete="SET NULL"))
+    # The digest that mailed it; removing that mail removes its events, which it covered.
+    mail_id: Mapped[int | None] = mapped_column(ForeignKey("outgoing_mail.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    user: Mapped[User] = relationship(foreign_keys=[user_id])
     actor: Mapped[User] = relationship(foreign_keys=[actor_id], lazy="joined", innerjoin=True)
     article: Mapped[Article | None] = relationship(lazy="joined")
 

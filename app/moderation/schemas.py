@@ -36,4 +36,3 @@ def action_form(*actions: Action) -> Schema:
         },
         name="ModerationForm",
     )()
-

@@ -122,7 +122,16 @@ class UserUpdate(BaseSchema):
         return data
 
 
-class UserOut(BaseSchema):
+class WithDefaultImage(BaseSchema):
+    """An output with an `image`: a user without a picture of their own gets the default."""
+
+    @post_dump
+    def default_image(self, data: dict, **_kwargs) -> dict:
+        data["image"] = data["image"] or default_avatar_url()
+        return data
+
+
+class UserOut(WithDefaultImage):
     email = fields.String(attribute="user.email")
     token = fields.String()
     username = fields.String(attribute="user.username")
@@ -134,19 +143,9 @@ class UserOut(BaseSchema):
         attribute="user.notify_on_comment", data_key="notifyOnComment"
     )
 
-    @post_dump
-    def default_image(self, data: dict, **_kwargs) -> dict:
-        data["image"] = data["image"] or default_avatar_url()
-        return data
 
-
-class ProfileOut(BaseSchema):
+class ProfileOut(WithDefaultImage):
     username = fields.String()
     bio = fields.String()
     image = fields.String()
     following = fields.Boolean()
-
-    @post_dump
-    def default_image(self, data: dict, **_kwargs) -> dict:
-        data["image"] = data["image"] or default_avatar_url()
-        return data

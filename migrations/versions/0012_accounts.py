@@ -68,7 +68,7 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_notification_events_actor_id_users'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['article_id'], ['articles.id'], name=op.f('fk_notification_events_article_id_articles'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['mail_id'], ['outgoing_mail.id'], name=op.f('fk_notification_events_mail_id_outgoing_mail'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['mail_id'], ['outgoing_mail.id'], name=op.f('fk_notification_events_mail_id_outgoing_mail'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notification_events_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notification_events'))
     )
